@@ -1,0 +1,17 @@
+"""Shared fixtures: a small county with two towns, users of every role, and API clients."""
+
+import pytest
+
+from tests.factories import World
+
+
+@pytest.fixture
+def world(db):
+    return World.build()
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()

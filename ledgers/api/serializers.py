@@ -1,0 +1,135 @@
+from rest_framework import serializers
+
+from ledgers.models import Activist, HostEnterprise, PartyMember, Worker
+from organizations.models import HostPlaceOrganization, PartyOrganization
+from zyparty import regions
+from zyparty.api.serializers import MaskedField, ModelCleanSerializer, UnitCodeField
+from zyparty.masking import mask_phone, mask_text
+
+PERSON_FIELDS = ["id", "name", "id_number", "gender", "birth_date", "ethnicity", "phone", "county", "town", "town_name",
+                 "village", "village_name", "remarks", "created_at", "updated_at", "version"]
+
+
+class PersonSerializer(ModelCleanSerializer):
+    id_number = MaskedField(masked_source="id_masked", allow_blank=False, max_length=30)
+    phone = MaskedField(masked_source="phone_masked", required=False, max_length=30)
+    county = UnitCodeField(read_only=True)
+    town = UnitCodeField(required=False)
+    village = UnitCodeField(required=False, allow_null=True)
+    town_name = serializers.CharField(source="town.name", read_only=True)
+    village_name = serializers.CharField(source="village.name", read_only=True, default="")
+
+    def validate(self, attrs):
+        village = attrs.get("village")
+        if village is not None and not attrs.get("town"):
+            attrs["town"] = village.town
+        if self.instance is None and not attrs.get("town"):
+            raise serializers.ValidationError({"town": ["请填写乡镇或户籍村（社区）。"]})
+        return super().validate(attrs)
+
+    def validate_id_number(self, value):
+        from zyparty import crypto
+        from zyparty.validators import validate_id_number
+
+        try:
+            number = validate_id_number(value)
+        except Exception as exc:  # django ValidationError → field message
+            raise serializers.ValidationError(getattr(exc, "messages", [str(exc)]))
+        model = self.Meta.model
+        clash = model.objects.filter(id_digest=crypto.digest(number))
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError(
+                f"该身份证号已登记在{model._meta.verbose_name_plural}中（可能在其他乡镇），请勿重复登记。")
+        return number
+
+
+class WorkerSerializer(PersonSerializer):
+    family_situation = MaskedField(mask=mask_text, required=False)
+    political_status = serializers.ChoiceField(choices=Worker._meta.get_field("political_status").choices,
+                                               required=False, allow_blank=True)
+    destination_label = serializers.SerializerMethodField()
+    enterprise = serializers.SlugRelatedField(slug_field="credit_code", queryset=HostEnterprise.objects.all(),
+                                              required=False, allow_null=True)
+
+    class Meta:
+        model = Worker
+        fields = PERSON_FIELDS + [
+            "direction", "destination_code", "destination_text", "destination_label", "employer_name",
+            "employer_credit_code", "enterprise", "industry", "skills", "monthly_income", "political_status",
+            "family_situation", "left_behind_children", "left_behind_elderly", "left_behind_spouse",
+            "return_intention", "party_wish", "post_wish", "left_on", "completeness"]
+        read_only_fields = ["gender", "birth_date", "completeness"]
+
+    def get_destination_label(self, obj) -> str:
+        return regions.region_label(obj.destination_code) or obj.destination_text
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("unmask") and data.get("political_status"):
+            data["political_status"] = mask_text(data["political_status"])
+        return data
+
+
+class EnterpriseSerializer(ModelCleanSerializer):
+    county = UnitCodeField(read_only=True)
+    town = UnitCodeField()
+    liaison_phone = MaskedField(masked_source="liaison_phone_masked", required=False, max_length=30)
+    party_organization = serializers.PrimaryKeyRelatedField(queryset=PartyOrganization.objects.all(), required=False,
+                                                            allow_null=True)
+    paired_villages = UnitCodeField(many=True, required=False)
+    location_label = serializers.CharField(read_only=True)
+    workers_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = HostEnterprise
+        fields = ["id", "name", "credit_code", "location_code", "location_label", "address", "industry",
+                  "liaison_name", "liaison_phone", "party_organization", "county", "town", "paired_villages",
+                  "workers_count", "remarks", "created_at", "updated_at", "version"]
+
+
+class MemberSerializer(PersonSerializer):
+    home_organization = serializers.PrimaryKeyRelatedField(queryset=PartyOrganization.objects.all())
+    activity_organization = serializers.PrimaryKeyRelatedField(queryset=PartyOrganization.objects.all(),
+                                                               required=False, allow_null=True)
+    co_manager = serializers.PrimaryKeyRelatedField(queryset=HostPlaceOrganization.objects.all(), required=False,
+                                                    allow_null=True)
+    town = UnitCodeField(required=False)
+
+    class Meta:
+        model = PartyMember
+        fields = PERSON_FIELDS + [
+            "education", "category", "joined_on", "full_member_on", "home_organization", "activity_organization",
+            "co_manager", "job_post", "home_address", "is_mobile", "destination_code", "out_since",
+            "certificate_no", "certificate_issued_on", "membership_status", "lost_contact", "lost_contact_since",
+            "last_org_life_on", "last_dues_paid_on"]
+        read_only_fields = ["gender", "birth_date", "category"]
+
+    def validate(self, attrs):
+        if not attrs.get("town") and not attrs.get("village") and attrs.get("home_organization"):
+            attrs["town"] = attrs["home_organization"].town
+        return super().validate(attrs)
+
+
+class ActivistSerializer(PersonSerializer):
+    cultivating_organization = serializers.PrimaryKeyRelatedField(queryset=PartyOrganization.objects.all(),
+                                                                  required=False, allow_null=True)
+    home_organization = serializers.PrimaryKeyRelatedField(queryset=PartyOrganization.objects.all(), required=False,
+                                                           allow_null=True)
+    co_manager = serializers.PrimaryKeyRelatedField(queryset=HostPlaceOrganization.objects.all(), required=False,
+                                                    allow_null=True)
+
+    class Meta:
+        model = Activist
+        fields = PERSON_FIELDS + ["applied_on", "activist_on", "cultivation_contacts", "cultivating_organization",
+                                  "home_organization", "co_manager", "stage"]
+        read_only_fields = ["gender", "birth_date"]
+
+    def validate(self, attrs):
+        if not attrs.get("town") and not attrs.get("village") and attrs.get("home_organization"):
+            attrs["town"] = attrs["home_organization"].town
+        return super().validate(attrs)
+
+
+__all__ = ["WorkerSerializer", "EnterpriseSerializer", "MemberSerializer", "ActivistSerializer", "mask_phone"]

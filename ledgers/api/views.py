@@ -1,0 +1,60 @@
+from django.db.models import Count
+
+from ledgers.api import serializers
+from ledgers.filters import ActivistFilterSet, EnterpriseFilterSet, MemberFilterSet, WorkerFilterSet
+from ledgers.models import Activist, HostEnterprise, PartyMember, Worker
+from zyparty.api.views import ScopedViewSet
+
+PERSON_ORDERING = ["id", "name", "birth_date", "updated_at", "created_at"]
+
+
+class WorkerViewSet(ScopedViewSet):
+    """农民工台账。"""
+
+    queryset = Worker.objects.all()
+    serializer_class = serializers.WorkerSerializer
+    filterset_class = WorkerFilterSet
+    select_related = ("county", "town", "village", "enterprise")
+    ordering_fields = PERSON_ORDERING + ["completeness", "left_on", "monthly_income"]
+
+
+class EnterpriseViewSet(ScopedViewSet):
+    """聚集地企业台账。"""
+
+    queryset = HostEnterprise.objects.all()
+    serializer_class = serializers.EnterpriseSerializer
+    filterset_class = EnterpriseFilterSet
+    select_related = ("county", "town")
+    prefetch_related = ("paired_villages",)
+    ordering_fields = ["id", "name", "updated_at", "workers_count"]
+
+    def get_queryset(self):
+        return super().get_queryset().annotate(workers_count=Count("workers"))
+
+
+class MemberViewSet(ScopedViewSet):
+    """农民工党员台账。"""
+
+    queryset = PartyMember.objects.all()
+    serializer_class = serializers.MemberSerializer
+    filterset_class = MemberFilterSet
+    select_related = ("county", "town", "village")
+    ordering_fields = PERSON_ORDERING + ["joined_on", "out_since"]
+
+
+class ActivistViewSet(ScopedViewSet):
+    """入党积极分子台账。"""
+
+    queryset = Activist.objects.all()
+    serializer_class = serializers.ActivistSerializer
+    filterset_class = ActivistFilterSet
+    select_related = ("county", "town", "village")
+    ordering_fields = PERSON_ORDERING + ["applied_on", "activist_on"]
+
+
+routes = [
+    ("workers", WorkerViewSet),
+    ("enterprises", EnterpriseViewSet),
+    ("members", MemberViewSet),
+    ("activists", ActivistViewSet),
+]

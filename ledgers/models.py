@@ -1,0 +1,382 @@
+"""The four ledgers (四本台账, seed 000 §5): migrant workers, host enterprises, migrant party members, activists.
+
+Every person record stores its county, town and village as foreign keys (indexed together with the common filters)
+so that scoping and ``unit=`` filters are single equalities. ID numbers and phones are stored encrypted, with a
+keyed hash for lookup and uniqueness and a masked copy for lists (SECURITY.md "personal data").
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ledgers import choices
+from organizations.models import HostPlaceOrganization, PartyOrganization, Unit
+from zyparty import crypto, regions
+from zyparty.fields import EncryptedTextField
+from zyparty.masking import mask_id_number, mask_phone, mask_text
+from zyparty.models import TrackedModel
+from zyparty.pinyin import initials
+from zyparty.validators import (
+    id_number_facts,
+    normalize_text,
+    validate_credit_code,
+    validate_id_number,
+    validate_phone,
+)
+
+
+class PersonRecord(TrackedModel):
+    """What every person ledger records: identity from the ID number, contact, and place in the hierarchy."""
+
+    name = models.CharField(_("姓名"), max_length=30)
+    name_initials = models.CharField(_("拼音首字母"), max_length=20, blank=True, editable=False, db_index=True)
+    id_number = EncryptedTextField(_("身份证号"))
+    id_digest = models.CharField(max_length=64, unique=True, editable=False)
+    id_masked = models.CharField(_("身份证号"), max_length=18, editable=False)
+    gender = models.CharField(_("性别"), max_length=1, choices=choices.Gender.choices, editable=False)
+    birth_date = models.DateField(_("出生日期"), editable=False)
+    ethnicity = models.CharField(_("民族"), max_length=10, blank=True, default="汉族")
+    phone = EncryptedTextField(_("联系电话"), blank=True)
+    phone_digest = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True, editable=False)
+    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
+                               editable=False)
+    town = models.ForeignKey(Unit, verbose_name=_("乡镇"), on_delete=models.PROTECT, related_name="+",
+                             limit_choices_to={"level": "town"})
+    village = models.ForeignKey(Unit, verbose_name=_("户籍村（社区）"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": "village"})
+    remarks = models.TextField(_("备注"), blank=True)
+
+    personal_fields = {"id_number": mask_id_number, "phone": mask_phone}
+    scope_paths = {"county": "county", "town": "town", "village": "village"}
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        try:
+            self.id_number = validate_id_number(self.id_number)
+        except ValidationError as exc:
+            errors["id_number"] = exc.messages
+        try:
+            self.phone = validate_phone(self.phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+        if self.village_id and self.town_id and self.village.town_id != self.town_id:
+            errors["village"] = [_("所选村（社区）不属于所选乡镇。")]
+        if errors:
+            raise ValidationError(errors)
+
+    def prepare(self):
+        """Derive the stored companions of the entered values; called by save() and by bulk import paths."""
+        self.name = normalize_text(self.name)
+        self.name_initials = initials(self.name)
+        number = (self.id_number or "").strip().upper()
+        self.id_number = number
+        self.id_digest = crypto.digest(number)
+        self.id_masked = mask_id_number(number)
+        if len(number) == 18:
+            self.gender, self.birth_date = id_number_facts(number)
+        self.phone = (self.phone or "").strip()
+        self.phone_digest = crypto.digest(self.phone)
+        self.phone_masked = mask_phone(self.phone)
+        if self.village_id and not self.town_id:
+            self.town_id = self.village.town_id
+        loaded = self.loaded_values() or {}
+        if self.town_id and (not self.county_id or loaded.get("town_id", self.town_id) != self.town_id):
+            self.county_id = self.town.county_id
+
+    def save(self, *args, **kwargs):
+        self.prepare()
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def by_id_number(cls, number):
+        return cls.objects.filter(id_digest=crypto.digest(validate_id_number(number)))
+
+
+class Worker(PersonRecord):
+    """A migrant worker (农民工台账): outgoing or incoming, with the "six clears" (六清楚) of seed 000 §5."""
+
+    direction = models.CharField(_("外出/外来"), max_length=3, choices=choices.Direction.choices,
+                                 default=choices.Direction.OUTGOING)
+    destination_code = models.CharField(_("务工地代码"), max_length=6, blank=True, db_index=True)
+    destination_text = models.CharField(_("务工地"), max_length=100, blank=True)
+    employer_name = models.CharField(_("务工单位"), max_length=100, blank=True)
+    employer_credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    enterprise = models.ForeignKey("HostEnterprise", verbose_name=_("聚集地企业"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="workers")
+    industry = models.CharField(_("从事行业"), max_length=16, choices=choices.Industry.choices, blank=True)
+    skills = models.CharField(_("就业技能"), max_length=100, blank=True)
+    monthly_income = models.PositiveIntegerField(_("月收入（元）"), null=True, blank=True)
+    political_status = models.CharField(_("政治面貌"), max_length=12, choices=choices.PoliticalStatus.choices,
+                                        blank=True)
+    family_situation = EncryptedTextField(_("家庭情况"), blank=True)
+    left_behind_children = models.BooleanField(_("有留守儿童"), default=False)
+    left_behind_elderly = models.BooleanField(_("有留守老人"), default=False)
+    left_behind_spouse = models.BooleanField(_("有留守配偶"), default=False)
+    return_intention = models.CharField(_("返乡意向"), max_length=12, choices=choices.Intention.choices, blank=True)
+    party_wish = models.CharField(_("入党意愿"), max_length=3, choices=choices.Wish.choices, blank=True)
+    post_wish = models.CharField(_("任职意愿"), max_length=3, choices=choices.Wish.choices, blank=True)
+    left_on = models.DateField(_("外出时间"), null=True, blank=True)
+    completeness = models.PositiveSmallIntegerField(_("六清楚完成项"), default=0, editable=False)
+
+    personal_fields = {"id_number": mask_id_number, "phone": mask_phone, "family_situation": mask_text,
+                       "political_status": mask_text}
+
+    class Meta:
+        verbose_name = _("农民工")
+        verbose_name_plural = _("农民工台账")
+        ordering = ["town_id", "village_id", "id"]
+        indexes = [
+            models.Index(fields=["town", "direction", "id"], name="worker_town_dir_idx"),
+            models.Index(fields=["village", "direction", "id"], name="worker_village_dir_idx"),
+            models.Index(fields=["county", "direction", "id"], name="worker_county_dir_idx"),
+            models.Index(fields=["town", "completeness"], name="worker_town_complete_idx"),
+            models.Index(fields=["enterprise"], name="worker_enterprise_idx"),
+        ]
+        permissions = [
+            ("unmask_personal_data", _("查看身份证号、电话等个人信息明文")),
+            ("export_ledger", _("导出台账")),
+            ("import_ledger", _("导入台账")),
+        ]
+
+    SIX_CLEARS = ("destination", "employment", "political_status", "return_intention", "party_wish", "post_wish")
+
+    def clears(self) -> dict:
+        """Which of the six clears (seed 000 §5) this record makes clear."""
+        return {
+            "destination": bool(self.destination_code or self.direction == choices.Direction.INCOMING),
+            "employment": bool(self.employer_name or self.enterprise_id or self.industry),
+            "political_status": bool(self.political_status),
+            "return_intention": bool(self.return_intention),
+            "party_wish": bool(self.party_wish),
+            "post_wish": bool(self.post_wish),
+        }
+
+    def clean(self):
+        errors = {}
+        try:
+            super().clean()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if self.destination_text and not self.destination_code:
+            self.destination_code = regions.parse_address(self.destination_text)
+            if not self.destination_code:
+                errors["destination_text"] = [_("无法识别务工地“%(t)s”，请写明省、市、县（区）。") % {
+                    "t": self.destination_text}]
+        if self.destination_code and not regions.region(self.destination_code):
+            errors["destination_code"] = [_("务工地代码 %(c)s 不是有效的行政区划代码。") % {
+                "c": self.destination_code}]
+        if self.employer_credit_code:
+            try:
+                self.employer_credit_code = validate_credit_code(self.employer_credit_code)
+            except ValidationError as exc:
+                errors["employer_credit_code"] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+
+    def prepare(self):
+        super().prepare()
+        if self.destination_code and not self.destination_text:
+            self.destination_text = regions.region_label(self.destination_code)
+        self.completeness = sum(self.clears().values())
+
+    @property
+    def destination_label(self):
+        return regions.region_label(self.destination_code) or self.destination_text
+
+
+class HostEnterprise(TrackedModel):
+    """An enterprise where the county's workers gather (聚集地企业台账), keyed by its unified social credit code."""
+
+    name = models.CharField(_("企业名称"), max_length=100)
+    name_initials = models.CharField(_("拼音首字母"), max_length=20, blank=True, editable=False, db_index=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    location_code = models.CharField(_("所在地代码"), max_length=6, blank=True, db_index=True)
+    address = models.CharField(_("所在地"), max_length=200, blank=True)
+    industry = models.CharField(_("行业"), max_length=16, choices=choices.Industry.choices, blank=True)
+    liaison_name = models.CharField(_("党建联络员"), max_length=30, blank=True)
+    liaison_phone = EncryptedTextField(_("联络员电话"), blank=True)
+    liaison_phone_masked = models.CharField(_("联络员电话"), max_length=20, blank=True, editable=False)
+    party_organization = models.ForeignKey(PartyOrganization, verbose_name=_("党组织"), null=True, blank=True,
+                                           on_delete=models.SET_NULL, related_name="enterprises")
+    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
+                               editable=False)
+    town = models.ForeignKey(Unit, verbose_name=_("建档乡镇"), on_delete=models.PROTECT, related_name="+",
+                             limit_choices_to={"level": "town"},
+                             help_text=_("负责联系该企业、维护其台账的乡镇服务站。"))
+    paired_villages = models.ManyToManyField(Unit, verbose_name=_("企村联建村"), blank=True, related_name="+",
+                                             limit_choices_to={"level": "village"})
+    remarks = models.TextField(_("备注"), blank=True)
+
+    personal_fields = {"liaison_phone": mask_phone}
+    scope_paths = {"county": "county", "town": "town", "enterprise": "pk", "organization": "party_organization"}
+
+    class Meta:
+        verbose_name = _("聚集地企业")
+        verbose_name_plural = _("聚集地企业台账")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["town", "id"], name="enterprise_town_idx"),
+                   models.Index(fields=["county", "id"], name="enterprise_county_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        try:
+            self.credit_code = validate_credit_code(self.credit_code)
+        except ValidationError as exc:
+            errors["credit_code"] = exc.messages
+        try:
+            self.liaison_phone = validate_phone(self.liaison_phone)
+        except ValidationError as exc:
+            errors["liaison_phone"] = exc.messages
+        if self.address and not self.location_code:
+            self.location_code = regions.parse_address(self.address)
+        if self.location_code and not regions.region(self.location_code):
+            errors["location_code"] = [_("所在地代码 %(c)s 不是有效的行政区划代码。") % {"c": self.location_code}]
+        if errors:
+            raise ValidationError(errors)
+
+    def prepare(self):
+        self.name = normalize_text(self.name)
+        self.name_initials = initials(self.name)
+        self.liaison_phone = (self.liaison_phone or "").strip()
+        self.liaison_phone_masked = mask_phone(self.liaison_phone)
+        if self.town_id and not self.county_id:
+            self.county_id = self.town.county_id
+
+    def save(self, *args, **kwargs):
+        self.prepare()
+        super().save(*args, **kwargs)
+
+    @property
+    def location_label(self):
+        return regions.region_label(self.location_code) or self.address
+
+
+class PartyMember(PersonRecord):
+    """A migrant party member (农民工党员台账) with the fields of the 2017 national member record form."""
+
+    worker = models.OneToOneField(Worker, verbose_name=_("农民工台账记录"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="party_member")
+    education = models.CharField(_("学历"), max_length=10, choices=choices.Education.choices, blank=True)
+    category = models.CharField(_("人员类别"), max_length=14, choices=choices.MemberCategory.choices,
+                                default=choices.MemberCategory.FULL)
+    joined_on = models.DateField(_("入党日期"))
+    full_member_on = models.DateField(_("转正日期"), null=True, blank=True)
+    home_organization = models.ForeignKey(PartyOrganization, verbose_name=_("组织关系所在党组织"),
+                                          on_delete=models.PROTECT, related_name="home_members")
+    activity_organization = models.ForeignKey(PartyOrganization, verbose_name=_("参加活动党组织"), null=True,
+                                              blank=True, on_delete=models.SET_NULL,
+                                              related_name="activity_members")
+    co_manager = models.ForeignKey(HostPlaceOrganization, verbose_name=_("流入地共管党组织"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="members")
+    job_post = models.CharField(_("工作岗位"), max_length=50, blank=True)
+    home_address = models.CharField(_("家庭住址"), max_length=200, blank=True)
+    is_mobile = models.BooleanField(_("流动党员"), default=True)
+    destination_code = models.CharField(_("外出流向代码"), max_length=6, blank=True, db_index=True)
+    out_since = models.DateField(_("外出日期"), null=True, blank=True)
+    certificate_no = models.CharField(_("流动党员活动证号"), max_length=30, blank=True)
+    certificate_issued_on = models.DateField(_("活动证发放日期"), null=True, blank=True)
+    membership_status = models.CharField(_("党籍状态"), max_length=10, choices=choices.MembershipStatus.choices,
+                                         default=choices.MembershipStatus.NORMAL)
+    lost_contact = models.BooleanField(_("失联"), default=False)
+    lost_contact_since = models.DateField(_("失联日期"), null=True, blank=True)
+    last_org_life_on = models.DateField(_("最近参加组织生活日期"), null=True, blank=True)
+    last_dues_paid_on = models.DateField(_("最近交纳党费日期"), null=True, blank=True)
+
+    scope_paths = {**PersonRecord.scope_paths, "organization": ("home_organization", "activity_organization"),
+                   "host_organization": "co_manager"}
+
+    class Meta:
+        verbose_name = _("农民工党员")
+        verbose_name_plural = _("农民工党员台账")
+        ordering = ["town_id", "village_id", "id"]
+        indexes = [
+            models.Index(fields=["town", "is_mobile", "id"], name="member_town_mobile_idx"),
+            models.Index(fields=["village", "id"], name="member_village_idx"),
+            models.Index(fields=["county", "id"], name="member_county_idx"),
+        ]
+
+    def clean(self):
+        errors = {}
+        try:
+            super().clean()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if self.full_member_on and self.joined_on and self.full_member_on <= self.joined_on:
+            errors["full_member_on"] = [_("转正日期应晚于入党日期。")]
+        if self.lost_contact and not self.lost_contact_since:
+            errors["lost_contact_since"] = [_("失联党员须填写失联日期。")]
+        if self.birth_date and self.joined_on and (self.joined_on.year - self.birth_date.year) < 18:
+            errors["joined_on"] = [_("入党时应年满十八岁。")]
+        if errors:
+            raise ValidationError(errors)
+
+    def prepare(self):
+        super().prepare()
+        if not self.town_id and self.home_organization_id:
+            self.town_id = self.home_organization.town_id
+        self.category = (choices.MemberCategory.FULL if self.full_member_on
+                         else choices.MemberCategory.PROBATIONARY)
+
+
+class Activist(PersonRecord):
+    """A membership activist (入党积极分子台账): cultivated by the host organization, inspected by both (seed 000 §7)."""
+
+    worker = models.OneToOneField(Worker, verbose_name=_("农民工台账记录"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="activist")
+    applied_on = models.DateField(_("申请入党日期"))
+    activist_on = models.DateField(_("确定积极分子日期"), null=True, blank=True)
+    cultivation_contacts = models.CharField(_("培养联系人"), max_length=100, blank=True)
+    cultivating_organization = models.ForeignKey(PartyOrganization, verbose_name=_("培养党组织"), null=True,
+                                                 blank=True, on_delete=models.PROTECT,
+                                                 related_name="cultivated_activists")
+    home_organization = models.ForeignKey(PartyOrganization, verbose_name=_("户籍地党组织"), null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="home_activists")
+    co_manager = models.ForeignKey(HostPlaceOrganization, verbose_name=_("流入地共管党组织"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="activists")
+    stage = models.CharField(_("阶段"), max_length=14, choices=choices.ActivistStage.choices,
+                             default=choices.ActivistStage.ACTIVIST)
+
+    scope_paths = {**PersonRecord.scope_paths, "organization": ("cultivating_organization", "home_organization"),
+                   "host_organization": "co_manager"}
+
+    class Meta:
+        verbose_name = _("入党积极分子")
+        verbose_name_plural = _("入党积极分子台账")
+        ordering = ["town_id", "village_id", "id"]
+        indexes = [
+            models.Index(fields=["town", "stage", "id"], name="activist_town_stage_idx"),
+            models.Index(fields=["village", "id"], name="activist_village_idx"),
+            models.Index(fields=["county", "id"], name="activist_county_idx"),
+        ]
+
+    def clean(self):
+        errors = {}
+        try:
+            super().clean()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if self.activist_on and self.applied_on and self.activist_on < self.applied_on:
+            errors["activist_on"] = [_("确定积极分子日期不能早于申请入党日期。")]
+        if self.birth_date and self.applied_on:
+            age = self.applied_on.year - self.birth_date.year - (
+                (self.applied_on.month, self.applied_on.day) < (self.birth_date.month, self.birth_date.day))
+            if age < 18:
+                # 发展党员工作细则 第五条: 年满十八岁 may apply.
+                errors["applied_on"] = [_("申请入党时应年满十八岁。")]
+        if errors:
+            raise ValidationError(errors)
+
+    def prepare(self):
+        super().prepare()
+        if not self.town_id and self.home_organization_id:
+            self.town_id = self.home_organization.town_id

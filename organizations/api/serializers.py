@@ -1,0 +1,91 @@
+from rest_framework import serializers
+
+from organizations.models import (
+    CoManagementAgreement,
+    HostPlaceOrganization,
+    JointMeeting,
+    PartyInstructor,
+    PartyOrganization,
+    ServicePoint,
+    Unit,
+)
+from ledgers.models import HostEnterprise
+from zyparty.api.serializers import ModelCleanSerializer, UnitCodeField
+
+AUDIT_FIELDS = ["created_at", "updated_at", "version"]
+
+
+class UnitSerializer(ModelCleanSerializer):
+    parent = UnitCodeField(read_only=True)
+    county = UnitCodeField(read_only=True)
+    town = UnitCodeField(read_only=True)
+
+    class Meta:
+        model = Unit
+        fields = ["id", "code", "name", "level", "kind", "parent", "county", "town", "is_active", "updated_at"]
+        read_only_fields = ["level", "kind"]
+
+
+class HostPlaceOrganizationSerializer(ModelCleanSerializer):
+    county = UnitCodeField()
+    region_label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = HostPlaceOrganization
+        fields = ["id", "name", "region_code", "region_label", "address", "contact_name", "contact_phone", "county",
+                  *AUDIT_FIELDS]
+
+
+class OrganizationSerializer(ModelCleanSerializer):
+    home_unit = UnitCodeField()
+    county = UnitCodeField(read_only=True)
+    town = UnitCodeField(read_only=True)
+    host_place_label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = PartyOrganization
+        fields = ["id", "name", "kind", "form", "host_subject", "parent", "home_unit", "county", "town", "is_outpost",
+                  "outpost_build", "outpost_basis", "host_place_code", "host_place_label", "host_partner",
+                  "secretary_name", "secretary_phone", "online_group", "founded_on", "term_ends_on", "is_active",
+                  *AUDIT_FIELDS]
+
+
+class AgreementSerializer(ModelCleanSerializer):
+    town = UnitCodeField()
+    county = UnitCodeField(read_only=True)
+
+    class Meta:
+        model = CoManagementAgreement
+        fields = ["id", "town", "county", "host_organization", "organization", "signed_on", "valid_until",
+                  "annual_funding", "terms", *AUDIT_FIELDS]
+
+
+class ServicePointSerializer(ModelCleanSerializer):
+    unit = UnitCodeField()
+    county = UnitCodeField(read_only=True)
+    town = UnitCodeField(read_only=True)
+    enterprise = serializers.SlugRelatedField(slug_field="credit_code", queryset=HostEnterprise.objects.all(),
+                                              required=False, allow_null=True)
+
+    class Meta:
+        model = ServicePoint
+        fields = ["id", "level", "name", "unit", "county", "town", "enterprise", "head_name", "head_title",
+                  "head_phone", "address", "established_on", *AUDIT_FIELDS]
+
+
+class InstructorSerializer(ModelCleanSerializer):
+    county = UnitCodeField()
+    enterprise = serializers.SlugRelatedField(slug_field="credit_code", queryset=HostEnterprise.objects.all())
+
+    class Meta:
+        model = PartyInstructor
+        fields = ["id", "name", "department", "phone", "enterprise", "county", "appointed_on", "ended_on",
+                  *AUDIT_FIELDS]
+
+
+class JointMeetingSerializer(ModelCleanSerializer):
+    county = UnitCodeField()
+
+    class Meta:
+        model = JointMeeting
+        fields = ["id", "county", "held_on", "departments", "topics", "decisions", *AUDIT_FIELDS]

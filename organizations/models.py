@@ -1,0 +1,437 @@
+"""The county's administrative units, its service network, party organizations and the people who use the portal."""
+
+import re
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from organizations import choices
+from organizations.roles import ADMIN_ROLES, Role
+from zyparty import regions
+from zyparty.fields import EncryptedTextField
+from zyparty.masking import mask_phone
+from zyparty.models import ScopedQuerySet, TrackedModel
+from zyparty.validators import validate_phone
+
+CODE_LENGTHS = {6: choices.UnitLevel.COUNTY, 9: choices.UnitLevel.TOWN, 12: choices.UnitLevel.VILLAGE}
+
+
+def unit_kind(code: str) -> str:
+    """Kind from the 统计用区划代码 ranges (DOMAIN.md "Codes")."""
+    if len(code) == 6:
+        return choices.UnitKind.COUNTY
+    if len(code) == 9:
+        n = int(code[6:9])
+        if 1 <= n <= 99:
+            return choices.UnitKind.SUBDISTRICT
+        if 100 <= n <= 199:
+            return choices.UnitKind.TOWN
+        if 200 <= n <= 399:
+            return choices.UnitKind.TOWNSHIP
+        return choices.UnitKind.OTHER
+    n = int(code[9:12])
+    if 1 <= n <= 199:
+        return choices.UnitKind.COMMUNITY
+    if 200 <= n <= 399:
+        return choices.UnitKind.VILLAGE
+    return choices.UnitKind.OTHER
+
+
+class Unit(models.Model):
+    """A county (6-digit GB/T 2260 code), town (9) or village/community (12); a code's prefix is its ancestry.
+
+    ``county`` and ``town`` are cached on every unit (a county and a town point at themselves) so that scoping
+    and ``unit=`` filters are one indexed equality, never a walk up the tree.
+    """
+
+    code = models.CharField(_("区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    level = models.CharField(_("层级"), max_length=8, choices=choices.UnitLevel.choices, editable=False)
+    kind = models.CharField(_("类别"), max_length=12, choices=choices.UnitKind.choices, editable=False)
+    parent = models.ForeignKey("self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children", editable=False)
+    county = models.ForeignKey("self", verbose_name=_("所属县"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", editable=False)
+    town = models.ForeignKey("self", verbose_name=_("所属乡镇"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+", editable=False)
+    is_active = models.BooleanField(_("有效"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"county": "county", "town": "town", "village": "pk"}
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def full_name(self):
+        names, unit = [], self
+        while unit is not None:
+            names.append(unit.name)
+            unit = unit.parent
+        return "".join(reversed(names))
+
+    @property
+    def village_id(self):
+        return self.pk if self.level == choices.UnitLevel.VILLAGE else None
+
+    def clean(self):
+        self.code = (self.code or "").strip()
+        if not re.fullmatch(r"\d{6}|\d{9}|\d{12}", self.code):
+            raise ValidationError({"code": _("区划代码应为6位（县）、9位（乡镇）或12位（村、社区）数字。")})
+        if len(self.code) > 6:
+            parent_code = self.code[:-3]
+            if not Unit.objects.filter(code=parent_code).exists():
+                raise ValidationError({"code": _("上级区划 %(code)s 不存在，请先建立上级。") % {"code": parent_code}})
+        self.resolve_ancestry()
+
+    def resolve_ancestry(self):
+        """Level, kind, parent and the cached county/town keys, all from the code."""
+        self.level = CODE_LENGTHS[len(self.code)]
+        self.kind = unit_kind(self.code)
+        if self.level == choices.UnitLevel.COUNTY:
+            self.parent = None
+            self.county_id, self.town_id = self.pk, None
+        else:
+            if self.parent_id is None or self.parent.code != self.code[:-3]:
+                self.parent = Unit.objects.get(code=self.code[:-3])
+            self.county_id = self.parent.county_id
+            self.town_id = self.pk if self.level == choices.UnitLevel.TOWN else self.parent_id
+
+    def save(self, *args, **kwargs):
+        self.resolve_ancestry()
+        super().save(*args, **kwargs)
+        if self.level == choices.UnitLevel.COUNTY and self.county_id != self.pk:
+            self.county_id = self.pk
+            Unit.objects.filter(pk=self.pk).update(county_id=self.pk)
+        if self.level == choices.UnitLevel.TOWN and self.town_id != self.pk:
+            self.town_id = self.pk
+            Unit.objects.filter(pk=self.pk).update(town_id=self.pk)
+
+
+class UserQuerySet(ScopedQuerySet, UserManager):
+    pass
+
+
+class User(AbstractUser):
+    """A person (or partner system) using the portal, with one role and a place in the hierarchy."""
+
+    role = models.CharField(_("角色"), max_length=24, choices=Role.choices, default=Role.TOWN_CLERK)
+    unit = models.ForeignKey(Unit, verbose_name=_("所属区划"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="users", help_text=_("县级角色选县，镇级选乡镇，村级选村（社区）。"))
+    organization = models.ForeignKey("PartyOrganization", verbose_name=_("所属党组织"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="users")
+    enterprise = models.ForeignKey("ledgers.HostEnterprise", verbose_name=_("所属企业"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="users")
+    host_organization = models.ForeignKey("HostPlaceOrganization", verbose_name=_("流入地党组织"), null=True,
+                                          blank=True, on_delete=models.PROTECT, related_name="users")
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+
+    objects = UserManager()
+    scope_paths = {"county": "unit", "town": "unit"}
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    def clean(self):
+        super().clean()
+        from organizations.roles import UNIT_ROLES
+
+        needed = UNIT_ROLES.get(self.role)
+        if needed and (self.unit is None or self.unit.level != needed):
+            raise ValidationError({"unit": _("该角色须指定一个%(level)s级区划。") % {
+                "level": choices.UnitLevel(needed).label}})
+        if self.role == Role.HOST_ORGANIZATION and not self.host_organization_id:
+            raise ValidationError({"host_organization": _("流入地党组织角色须指定所代表的党组织。")})
+        if self.role == Role.OUTPOST_SECRETARY and not self.organization_id:
+            raise ValidationError({"organization": _("驻外党支部书记须指定所在党组织。")})
+        if self.role == Role.ENTERPRISE_LIAISON and not (self.enterprise_id or self.organization_id):
+            raise ValidationError({"enterprise": _("企业党建联络员须指定所联系的企业。")})
+        if self.role in ADMIN_ROLES and self.is_superuser:
+            raise ValidationError({"role": _("三员角色不能同时为超级用户。")})
+
+    def save(self, *args, **kwargs):
+        # Everyone but partner systems works in the admin; no role is a superuser (三权分立).
+        self.is_staff = self.role != Role.PARTNER
+        if self.role in ADMIN_ROLES:
+            self.is_superuser = False
+        super().save(*args, **kwargs)
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    @property
+    def is_admin_role(self):
+        return self.role in ADMIN_ROLES
+
+
+class HostPlaceOrganization(TrackedModel):
+    """A party organization at the destination (流入地党组织) that co-manages the county's people (seed 003)."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    region_code = models.CharField(_("所在地代码"), max_length=6, help_text=_("GB/T 2260 代码，如 330106。"))
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=30, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
+    county = models.ForeignKey(Unit, verbose_name=_("合作县"), on_delete=models.PROTECT, related_name="+",
+                               limit_choices_to={"level": "county"})
+
+    scope_paths = {"county": "county", "host_organization": "pk"}
+
+    class Meta:
+        verbose_name = _("流入地党组织")
+        verbose_name_plural = _("流入地党组织")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def region_label(self):
+        return regions.region_label(self.region_code)
+
+
+class PartyOrganization(TrackedModel):
+    """A party committee, general branch, branch or group, including outpost branches (seed 002) and online ones."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类别"), max_length=16, choices=choices.OrgKind.choices, default=choices.OrgKind.BRANCH)
+    form = models.CharField(_("组建形式"), max_length=16, choices=choices.OrgForm.choices,
+                            default=choices.OrgForm.INDEPENDENT)
+    host_subject = models.CharField(_("依托主体"), max_length=24, choices=choices.HostSubject.choices, blank=True)
+    parent = models.ForeignKey("self", verbose_name=_("上级党组织"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    home_unit = models.ForeignKey(Unit, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+",
+                                  help_text=_("组建或管理该组织的乡镇或村。"))
+    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
+                               editable=False)
+    town = models.ForeignKey(Unit, verbose_name=_("乡镇"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+", editable=False)
+    is_outpost = models.BooleanField(_("驻外党组织"), default=False, db_index=True)
+    outpost_build = models.CharField(_("组建方式"), max_length=12, choices=choices.OutpostBuild.choices, blank=True)
+    outpost_basis = models.CharField(_("组建依托"), max_length=20, choices=choices.OutpostBasis.choices, blank=True)
+    host_place_code = models.CharField(_("所在地代码"), max_length=6, blank=True,
+                                       help_text=_("驻外组织所在地 GB/T 2260 代码。"))
+    host_partner = models.ForeignKey(HostPlaceOrganization, verbose_name=_("流入地共建党组织"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="organizations")
+    secretary_name = models.CharField(_("书记"), max_length=30, blank=True)
+    secretary_phone = models.CharField(_("书记电话"), max_length=20, blank=True, validators=[validate_phone])
+    online_group = models.CharField(_("网上支部群"), max_length=60, blank=True,
+                                    help_text=_("网络型支部的微信群或QQ群名称。"))
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+    term_ends_on = models.DateField(_("届满日期"), null=True, blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    scope_paths = {"county": "county", "town": "town", "village": "home_unit", "organization": "pk",
+                   "host_organization": "host_partner"}
+
+    class Meta:
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["town", "is_outpost"], name="org_town_outpost_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.is_outpost and not self.host_place_code:
+            raise ValidationError({"host_place_code": _("驻外党组织须填写所在地。")})
+        if self.host_place_code and not regions.region(self.host_place_code):
+            raise ValidationError({"host_place_code": _("所在地代码 %(code)s 不是有效的行政区划代码。") % {
+                "code": self.host_place_code}})
+        if self.parent_id and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("上级党组织不能是其本身。")})
+
+    def save(self, *args, **kwargs):
+        self.county_id = self.home_unit.county_id
+        self.town_id = self.home_unit.town_id
+        super().save(*args, **kwargs)
+
+    @property
+    def host_place_label(self):
+        return regions.region_label(self.host_place_code)
+
+
+class CoManagementAgreement(TrackedModel):
+    """A signed co-build co-manage agreement (共建共管协议, seed 003) between a town and a host-place organization."""
+
+    town = models.ForeignKey(Unit, verbose_name=_("乡镇党委"), on_delete=models.PROTECT, related_name="+",
+                             limit_choices_to={"level": "town"})
+    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
+                               editable=False)
+    host_organization = models.ForeignKey(HostPlaceOrganization, verbose_name=_("流入地党组织"),
+                                          on_delete=models.PROTECT, related_name="agreements")
+    organization = models.ForeignKey(PartyOrganization, verbose_name=_("共管党组织"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="agreements")
+    signed_on = models.DateField(_("签订日期"))
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
+    annual_funding = models.DecimalField(_("年度经费（元）"), max_digits=12, decimal_places=2, default=0)
+    terms = models.TextField(_("协议要点"), blank=True,
+                             help_text=_("组织共建、党员共管、工作共商、经费共担、活动共办。"))
+
+    scope_paths = {"county": "county", "town": "town", "organization": "organization",
+                   "host_organization": "host_organization"}
+
+    class Meta:
+        verbose_name = _("共建共管协议")
+        verbose_name_plural = _("共建共管协议")
+        ordering = ["-signed_on"]
+
+    def __str__(self):
+        return f"{self.town} — {self.host_organization}"
+
+    def clean(self):
+        if self.valid_until and self.signed_on and self.valid_until < self.signed_on:
+            raise ValidationError({"valid_until": _("有效期不能早于签订日期。")})
+
+    def save(self, *args, **kwargs):
+        self.county_id = self.town.county_id
+        super().save(*args, **kwargs)
+
+
+class ServicePoint(TrackedModel):
+    """One node of the four-level service network (seed 000 §2) and its head."""
+
+    level = models.CharField(_("层级"), max_length=20, choices=choices.ServiceLevel.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    unit = models.ForeignKey(Unit, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="+")
+    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
+                               editable=False)
+    town = models.ForeignKey(Unit, verbose_name=_("乡镇"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+", editable=False)
+    enterprise = models.ForeignKey("ledgers.HostEnterprise", verbose_name=_("企业"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="service_points")
+    head_name = models.CharField(_("负责人"), max_length=30)
+    head_title = models.CharField(_("负责人职务"), max_length=40, blank=True,
+                                  help_text=_("如：党委副书记、组织委员、村支部书记。"))
+    head_phone = models.CharField(_("负责人电话"), max_length=20, blank=True, validators=[validate_phone])
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    established_on = models.DateField(_("设立日期"), null=True, blank=True)
+
+    scope_paths = {"county": "county", "town": "town", "village": "unit", "enterprise": "enterprise"}
+
+    class Meta:
+        verbose_name = _("服务网络站点")
+        verbose_name_plural = _("服务网络站点")
+        ordering = ["level", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        expected = {
+            choices.ServiceLevel.COUNTY_CENTER: "county",
+            choices.ServiceLevel.TOWN_STATION: "town",
+            choices.ServiceLevel.VILLAGE_POINT: "village",
+        }.get(self.level)
+        if expected and self.unit_id and self.unit.level != expected:
+            raise ValidationError({"unit": _("%(level)s应设在%(unit)s级区划。") % {
+                "level": choices.ServiceLevel(self.level).label, "unit": choices.UnitLevel(expected).label}})
+        if self.level == choices.ServiceLevel.ENTERPRISE_LIAISON and not self.enterprise_id:
+            raise ValidationError({"enterprise": _("企业党建联络员须指定企业。")})
+
+    def save(self, *args, **kwargs):
+        self.county_id = self.unit.county_id
+        self.town_id = self.unit.town_id
+        super().save(*args, **kwargs)
+
+    @property
+    def head_phone_masked(self):
+        return mask_phone(self.head_phone)
+
+
+class PartyInstructor(TrackedModel):
+    """A party-building instructor (党建指导员) sent to a host enterprise (seed 000 §8)."""
+
+    name = models.CharField(_("姓名"), max_length=30)
+    department = models.CharField(_("派出单位"), max_length=100, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
+    enterprise = models.ForeignKey("ledgers.HostEnterprise", verbose_name=_("指导企业"), on_delete=models.PROTECT,
+                                   related_name="instructors")
+    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
+                               limit_choices_to={"level": "county"})
+    appointed_on = models.DateField(_("选派日期"))
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+
+    scope_paths = {"county": "county", "enterprise": "enterprise"}
+
+    class Meta:
+        verbose_name = _("党建指导员")
+        verbose_name_plural = _("党建指导员")
+        ordering = ["-appointed_on"]
+
+    def __str__(self):
+        return self.name
+
+
+class JointMeeting(TrackedModel):
+    """A meeting of the county joint-meeting system (联席会议), held at least twice a year (seed 000 §3)."""
+
+    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
+                               limit_choices_to={"level": "county"})
+    held_on = models.DateField(_("召开日期"), db_index=True)
+    departments = models.JSONField(_("参会部门"), default=list, blank=True,
+                                   help_text=_("组织、宣传、统战、人社、发改、农业、司法等。"))
+    topics = models.TextField(_("议题"), blank=True)
+    decisions = models.TextField(_("议定事项"), blank=True)
+
+    scope_paths = {"county": "county"}
+
+    class Meta:
+        verbose_name = _("联席会议")
+        verbose_name_plural = _("联席会议")
+        ordering = ["-held_on"]
+
+    def __str__(self):
+        return f"{self.held_on:%Y-%m-%d} {self._meta.verbose_name}"
+
+    def clean(self):
+        valid = set(choices.Department.values)
+        unknown = [d for d in self.departments or [] if d not in valid]
+        if unknown:
+            raise ValidationError({"departments": _("未知的参会部门：%(d)s") % {"d": "、".join(unknown)}})
+
+
+class ApiClient(models.Model):
+    """A partner system's key (CONTRACT.md "Auth"): stored hashed, scoped through its own service user,
+    optionally read-only, expiring and revocable. Deactivating the user revokes the key."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    user = models.OneToOneField(User, verbose_name=_("接口用户"), on_delete=models.CASCADE, related_name="api_client")
+    key_prefix = models.CharField(_("密钥前缀"), max_length=12, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    read_only = models.BooleanField(_("只读"), default=True)
+    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
+    last_used_ip = models.CharField(_("最近使用IP"), max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("接口密钥")
+        verbose_name_plural = _("接口密钥")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_usable(self):
+        now = timezone.now()
+        return (self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+                and self.user.is_active)

@@ -1,0 +1,99 @@
+"""Roles, what each may do, and what part of the county each sees.
+
+A user holds exactly one role, so the three separated administrator roles (三权分立: system, security, audit)
+can never be held together. Permissions are data here, read by ``organizations.auth.RoleBackend``; Django's
+per-user permission tables are not used.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zyparty.scoping import NOTHING, Scope
+
+
+class Role(models.TextChoices):
+    COUNTY_ADMIN = "county_admin", _("县级业务管理员")
+    COUNTY_STAFF = "county_staff", _("县委组织部工作人员")
+    TOWN_CLERK = "town_clerk", _("镇流动党员服务站管理员")
+    VILLAGE_LIAISON = "village_liaison", _("村流动党员联络点负责人")
+    ENTERPRISE_LIAISON = "enterprise_liaison", _("企业党建联络员")
+    OUTPOST_SECRETARY = "outpost_secretary", _("驻外党支部书记")
+    HOST_ORGANIZATION = "host_organization", _("流入地党组织")
+    PARTNER = "partner", _("合作系统（接口）")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDITOR = "auditor", _("审计管理员")
+
+
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
+UNIT_ROLES = {Role.COUNTY_ADMIN: "county", Role.COUNTY_STAFF: "county", Role.TOWN_CLERK: "town",
+              Role.VILLAGE_LIAISON: "village"}
+
+_ALL = ("view", "add", "change", "delete")
+LEDGERS = ("worker", "hostenterprise", "partymember", "activist")
+ORGANIZATIONS = ("unit", "partyorganization", "hostplaceorganization", "comanagementagreement", "servicepoint",
+                 "partyinstructor", "jointmeeting")
+
+
+def _perms(app, models_, actions=_ALL):
+    return {f"{app}.{action}_{model}" for model in models_ for action in actions}
+
+
+# Extra permissions (defined in Meta.permissions of the ledgers app).
+UNMASK = "ledgers.unmask_personal_data"
+EXPORT = "ledgers.export_ledger"
+IMPORT = "ledgers.import_ledger"
+
+# Domain apps added later (services, talent) extend these sets through ``register_permissions``.
+ROLE_PERMISSIONS: dict[str, set] = {
+    Role.COUNTY_ADMIN: _perms("ledgers", LEDGERS) | _perms("organizations", ORGANIZATIONS) | {UNMASK, EXPORT, IMPORT},
+    Role.COUNTY_STAFF: _perms("ledgers", LEDGERS) | _perms("organizations", ORGANIZATIONS, ("view",))
+    | _perms("organizations", ("partyorganization", "hostplaceorganization", "comanagementagreement",
+                                "servicepoint", "partyinstructor", "jointmeeting"), ("add", "change"))
+    | {UNMASK, EXPORT, IMPORT},
+    Role.TOWN_CLERK: _perms("ledgers", LEDGERS) | _perms("organizations", ORGANIZATIONS, ("view",))
+    | _perms("organizations", ("servicepoint",), ("add", "change")) | {UNMASK, EXPORT, IMPORT},
+    Role.VILLAGE_LIAISON: _perms("ledgers", ("worker", "partymember", "activist"), ("view", "change"))
+    | _perms("ledgers", ("worker",), ("add",)) | _perms("organizations", ("unit", "partyorganization"), ("view",)),
+    Role.ENTERPRISE_LIAISON: _perms("ledgers", LEDGERS, ("view", "change"))
+    | _perms("organizations", ("unit", "partyorganization"), ("view",)),
+    Role.OUTPOST_SECRETARY: _perms("ledgers", ("partymember", "activist"), ("view", "change"))
+    | _perms("organizations", ("unit", "partyorganization"), ("view",)),
+    Role.HOST_ORGANIZATION: _perms("ledgers", ("partymember", "activist"), ("view",)),
+    Role.PARTNER: _perms("ledgers", LEDGERS) | _perms("organizations", ("unit", "partyorganization"), ("view",)),
+    Role.SYSTEM_ADMIN: _perms("organizations", ("user",)) | _perms("django_celery_beat",
+                                                                    ("periodictask", "crontabschedule",
+                                                                     "intervalschedule")),
+    Role.SECURITY_ADMIN: _perms("organizations", ("user",), ("view", "change")) | _perms("organizations",
+                                                                                           ("apiclient",)),
+    Role.AUDITOR: {"zyparty.view_auditentry"},
+}
+
+
+def register_permissions(mapping):
+    """Let a domain app grant its own model permissions to roles: ``{role: {"app.action_model", ...}}``."""
+    for role, perms in mapping.items():
+        ROLE_PERMISSIONS.setdefault(role, set()).update(perms)
+
+
+def scope_for_user(user) -> Scope:
+    """The grants that follow from a user's role and place (see zyparty.scoping)."""
+    role = user.role
+    if role in UNIT_ROLES or role == Role.PARTNER:
+        unit = user.unit
+        if unit is not None:
+            if unit.level == "county":
+                return Scope(county=frozenset({unit.pk}))
+            if unit.level == "town":
+                return Scope(town=frozenset({unit.pk}))
+            return Scope(village=frozenset({unit.pk}))
+    if role in (Role.ENTERPRISE_LIAISON, Role.OUTPOST_SECRETARY, Role.PARTNER):
+        grants = {}
+        if user.organization_id:
+            grants["organization"] = frozenset({user.organization_id})
+        if user.enterprise_id:
+            grants["enterprise"] = frozenset({user.enterprise_id})
+        return Scope(**grants) if grants else NOTHING
+    if role == Role.HOST_ORGANIZATION and user.host_organization_id:
+        return Scope(host_organization=frozenset({user.host_organization_id}))
+    return NOTHING

@@ -1,0 +1,235 @@
+"""Admin bases: every changelist and form goes through the scoping layer, personal data is masked in lists and
+forms, stale edits are refused, and searches understand ID numbers, phones and pinyin initials."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from zyparty import audit, scoping
+from zyparty.filters import BaseFilterSet
+from zyparty.models import AuditAction, AuditEntry
+
+SCOPE_ERROR = _lazy("该记录不在您的管辖范围内：请选择您所辖的乡镇、村（社区）或组织。")
+STALE_ERROR = _lazy("该记录在您打开之后已被他人修改（当前版本 %(current)s，您打开的是 %(loaded)s）。请刷新页面，核对后重新填写。")
+
+
+class UnitListFilter(admin.SimpleListFilter):
+    """Town or village, limited to the units the user may see; also answers ``?unit=<code>`` links."""
+
+    title = _lazy("乡镇（街道）")
+    parameter_name = "unit"
+    level = "town"
+
+    def lookups(self, request, model_admin):
+        from organizations.models import Unit
+
+        units = Unit.objects.restrict(request.user).filter(level=self.level)
+        if self.level == "village":
+            town = request.GET.get("unit", "")
+            units = units.filter(code__startswith=town[:9]) if len(town) >= 9 else units.none()
+        return [(u.code, u.name) for u in units.only("code", "name")[:400]]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        from organizations.models import Unit
+        from zyparty.filters import unit_filter_q
+
+        unit = Unit.objects.filter(code=value).first()
+        return queryset.filter(unit_filter_q(queryset.model, unit)) if unit else queryset.none()
+
+
+class VillageListFilter(UnitListFilter):
+    title = _lazy("村（社区）")
+    parameter_name = "village_code"
+    level = "village"
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        return queryset.filter(village__code=value)
+
+
+def scoped_form(form_class, user, obj):
+    """Wrap an admin form so that saving outside the user's scope, or over someone else's newer edit, is refused."""
+
+    class ScopedForm(form_class):
+        loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if obj is not None and hasattr(obj, "version"):
+                self.fields["loaded_version"].initial = obj.version
+
+        def _post_clean(self):
+            super()._post_clean()
+            if self.errors:
+                return
+            if not scoping.permits(user, self.instance):
+                self.add_error(None, SCOPE_ERROR)
+            loaded = self.cleaned_data.get("loaded_version")
+            if obj is not None and loaded and hasattr(obj, "version"):
+                current = type(obj).objects.filter(pk=obj.pk).values_list("version", flat=True).first()
+                if current is not None and current != loaded:
+                    self.add_error(None, STALE_ERROR % {"current": current, "loaded": loaded})
+
+    return ScopedForm
+
+
+class MaskedInputMixin:
+    """Personal fields show their masked value in the form; leaving it unchanged keeps the stored value."""
+
+    masked_inputs: dict = {}  # field name → attribute holding the masked value (or a callable of the object)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        masked = dict(self.masked_inputs)
+        if obj is None or not masked:
+            return form
+
+        class MaskedForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                for name, source in masked.items():
+                    if name in self.fields:
+                        shown = source(obj) if callable(source) else getattr(obj, source)
+                        self.initial[name] = shown
+                        self.fields[name].help_text = _("已脱敏显示；如需更正请整项重新填写。")
+
+            def clean(self):
+                data = super().clean()
+                for name, source in masked.items():
+                    shown = source(obj) if callable(source) else getattr(obj, source)
+                    if name in data and data[name] == shown:
+                        data[name] = getattr(obj, name)
+                        setattr(self.instance, name, getattr(obj, name))
+                return data
+
+        return MaskedForm
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Base of every admin for scoped records."""
+
+    filterset_class = BaseFilterSet
+    list_per_page = 50
+    show_full_result_count = False  # no COUNT(*) over the whole county on every page
+    search_fields = ("name",)  # enables the search box and autocomplete; the search itself is get_search_results
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).restrict(request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return scoped_form(form, request.user, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if hasattr(related, "scope_paths") and "queryset" not in kwargs and related._meta.model_name == "unit":
+            kwargs["queryset"] = related.objects.restrict(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if related._meta.model_name == "unit" and "queryset" not in kwargs:
+            kwargs["queryset"] = related.objects.restrict(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term:
+            return queryset, False
+        filterset = self.filterset_class(data={}, queryset=queryset)
+        filterset.search_fields = getattr(self, "search_fields_text", filterset.search_fields)
+        return filterset.filter_search(queryset, "search", search_term), False
+
+    def get_search_fields(self, request):
+        return ("name",)
+
+
+class PersonAdmin(MaskedInputMixin, ScopedAdmin):
+    """Admin for people: masked ID numbers and phones, unmasking with a stated reason (audited)."""
+
+    masked_inputs = {"id_number": "id_masked", "phone": "phone_masked"}
+    readonly_fields = ("gender", "birth_date", "updated_at", "updated_by")
+
+    @admin.display(description=_lazy("身份证号"), ordering="id_digest")
+    def id_number_masked(self, obj):
+        return obj.id_masked
+
+    @admin.display(description=_lazy("联系电话"))
+    def phone_number_masked(self, obj):
+        return obj.phone_masked
+
+    @admin.display(description=_lazy("明文"))
+    def unmask_link(self, obj):
+        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_unmask", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("查看"))
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        from organizations.roles import UNMASK
+
+        if request.user.has_perm(UNMASK) and "unmask_link" not in columns:
+            columns.append("unmask_link")
+        return columns
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        extra = [path("<path:object_id>/unmask/", self.admin_site.admin_view(self.unmask_view),
+                      name="%s_%s_unmask" % info)]
+        return extra + super().get_urls()
+
+    def unmask_view(self, request, object_id):
+        """Shows the clear ID number, phone and family notes after the user states why (PIPL Art. 28, 51)."""
+        from organizations.roles import UNMASK
+
+        if not request.user.has_perm(UNMASK):
+            raise PermissionDenied
+        obj = get_object_or_404(self.get_queryset(request), pk=object_id)
+        fields = []
+        for name in obj.personal_fields:
+            field = obj._meta.get_field(name)
+            value = getattr(obj, f"get_{name}_display")() if field.choices else getattr(obj, name)
+            fields.append((field.verbose_name, value))
+        revealed = None
+        reason = (request.POST.get("reason") or "").strip()
+        if request.method == "POST":
+            if len(reason) < 2:
+                messages.error(request, _("请填写查看事由。"))
+            else:
+                audit.record(AuditAction.UNMASK, obj, detail=reason)
+                revealed = fields
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": obj,
+                   "revealed": revealed, "reason": reason, "title": _("查看个人信息明文")}
+        response = render(request, "admin/unmask.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The auditor reads the trail here; nobody can add, change or delete entries."""
+
+    list_display = ("at", "actor_name", "actor_role", "action", "object_type", "object_repr", "result", "ip",
+                    "request_id")
+    list_filter = ("action", "result", "actor_role", "channel")
+    search_fields = ("actor_name", "object_repr", "object_id", "request_id", "ip", "detail")
+    date_hierarchy = "at"
+    list_per_page = 100
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,32 @@
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import authentication, exceptions
+
+from zyparty import context
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <key>`` for partner systems (CONTRACT.md "Auth")."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode(errors="ignore").split()
+        if not header or header[0] != self.keyword:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Authorization 头格式应为：Bearer <密钥>。"))
+        from organizations.apikeys import api_client_for_key
+
+        client = api_client_for_key(header[1])
+        if client is None:
+            raise exceptions.AuthenticationFailed(_("接口密钥无效、已过期或已吊销。"))
+        now = timezone.now()
+        if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
+            type(client).objects.filter(pk=client.pk).update(last_used_at=now, last_used_ip=context.current().ip)
+        actor = context.current()
+        actor.user = client.user
+        return client.user, client
+
+    def authenticate_header(self, request):
+        return self.keyword

@@ -1,0 +1,60 @@
+"""Personal data at rest: AES-GCM encryption and a keyed hash (HMAC-SHA256) for lookup and uniqueness.
+
+The key comes from ``settings.DATA_KEY`` (the environment in production, never the database or the repository).
+Ciphertexts are versioned (``v1:``) so the key can be rotated by re-encrypting with a new version later.
+"""
+
+import base64
+import functools
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+PREFIX = "v1:"
+
+
+class DecryptionError(ValueError):
+    """A ciphertext was modified, truncated or made with another key."""
+
+
+@functools.lru_cache(maxsize=4)
+def _keys(data_key: str):
+    raw = base64.urlsafe_b64decode(data_key.encode())
+    if len(raw) != 32:
+        raise ValueError("ZYPARTY_DATA_KEY must be 32 bytes, urlsafe base64")
+    enc = hmac.new(raw, b"zyparty-encryption", hashlib.sha256).digest()
+    mac = hmac.new(raw, b"zyparty-lookup-hash", hashlib.sha256).digest()
+    return AESGCM(enc), mac
+
+
+def encrypt(plaintext: str) -> str:
+    if plaintext is None or plaintext == "":
+        return plaintext
+    aead, _ = _keys(settings.DATA_KEY)
+    nonce = os.urandom(12)
+    return PREFIX + base64.b64encode(nonce + aead.encrypt(nonce, plaintext.encode(), None)).decode()
+
+
+def decrypt(token: str) -> str:
+    if token is None or token == "":
+        return token
+    if not token.startswith(PREFIX):
+        raise DecryptionError("not a zyparty ciphertext")
+    aead, _ = _keys(settings.DATA_KEY)
+    try:
+        blob = base64.b64decode(token[len(PREFIX):])
+        return aead.decrypt(blob[:12], blob[12:], None).decode()
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionError("ciphertext does not verify") from exc
+
+
+def digest(value: str) -> str:
+    """Keyed hash of a normalised value: equal inputs give equal digests, and the digest alone reveals nothing."""
+    if not value:
+        return ""
+    _, mac = _keys(settings.DATA_KEY)
+    return hmac.new(mac, value.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,58 @@
+"""The FilterSet base shared by API lists, admin-side pages and exports: ``unit``, ``search``, ``updated_since``."""
+
+import re
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from zyparty import crypto
+from zyparty.validators import normalize_code, normalize_phone, normalize_text
+
+ID_LIKE = re.compile(r"^\d{17}[\dX]$")
+LATIN = re.compile(r"^[a-z]{1,20}$")
+
+
+def unit_filter_q(model, unit):
+    """Records at ``unit`` and everything under it, by the record's cached county/town/village key."""
+    field = {"county": "county", "town": "town", "village": "village"}[unit.level]
+    path = getattr(model, "scope_paths", {}).get(field)
+    if path is None:
+        return Q(pk__in=[])  # a record kept above that level (e.g. an enterprise under a village) is not "under" it
+    return Q(**{"pk" if path == "pk" else f"{path}_id": unit.pk})
+
+
+class BaseFilterSet(django_filters.FilterSet):
+    unit = django_filters.CharFilter(method="filter_unit", label=_("区划代码（含下级）"))
+    search = django_filters.CharFilter(method="filter_search", label=_("搜索"))
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+                                                     label=_("更新时间不早于（ISO 8601）"))
+
+    # Text fields searched by "contains"; people also match pinyin initials and exact ID number or phone.
+    search_fields: tuple = ("name",)
+    person_search = False
+
+    def filter_unit(self, queryset, name, value):
+        from organizations.models import Unit
+
+        unit = Unit.objects.filter(code=normalize_code(value)).first()
+        if unit is None:
+            return queryset.none()
+        return queryset.filter(unit_filter_q(queryset.model, unit))
+
+    def filter_search(self, queryset, name, value):
+        text = normalize_text(value)
+        if not text:
+            return queryset
+        code = normalize_code(text)
+        if self.person_search and ID_LIKE.match(code):
+            return queryset.filter(id_digest=crypto.digest(code))
+        phone = normalize_phone(text)
+        if self.person_search and phone.isdigit() and len(phone) == 11:
+            return queryset.filter(phone_digest=crypto.digest(phone))
+        q = Q()
+        for field in self.search_fields:
+            q |= Q(**{f"{field}__icontains": text})
+        if LATIN.match(text.lower()) and hasattr(queryset.model, "name_initials"):
+            q |= Q(name_initials__startswith=text.lower())
+        return queryset.filter(q)

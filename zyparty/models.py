@@ -1,0 +1,115 @@
+"""Project-wide base models and the records the platform keeps about itself (audit trail)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zyparty import context, scoping
+
+
+class ScopedQuerySet(models.QuerySet):
+    def restrict(self, user):
+        """Only the rows ``user`` may see (see zyparty.scoping)."""
+        return scoping.restrict(self, user)
+
+
+class TrackedModel(models.Model):
+    """Who created and last changed a record, when, and its version for optimistic locking.
+
+    The values a row had when loaded are remembered so the audit trail can write "before → after".
+    """
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("最后修改人"), null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+
+    objects = ScopedQuerySet.as_manager()
+
+    # Fields holding personal data, with how each is shown when masked (see zyparty.masking).
+    personal_fields: dict = {}
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = dict(zip(field_names, values))
+        return instance
+
+    def loaded_values(self):
+        return getattr(self, "_loaded", None)
+
+    def save(self, *args, **kwargs):
+        user = context.current_user()
+        if user is not None:
+            if self._state.adding and self.created_by_id is None:
+                self.created_by = user
+            self.updated_by = user
+        if not self._state.adding:
+            self.version = (self.version or 0) + 1
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {"updated_at", "updated_by", "version"}
+        super().save(*args, **kwargs)
+        self._loaded = {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+
+    @property
+    def etag(self):
+        return f'"{self.pk}-{self.version}"'
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    LOGIN = "login", _("登录")
+    LOGOUT = "logout", _("退出")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOCKOUT = "lockout", _("账号锁定")
+    DENIED = "denied", _("拒绝访问")
+    UNMASK = "unmask", _("查看明文")
+    IMPORT = "import", _("导入")
+    EXPORT = "export", _("导出")
+    ROLE_CHANGE = "role_change", _("角色变更")
+    KEY = "api_key", _("接口密钥")
+    PURGE = "purge", _("日志清理")
+    SYSTEM = "system", _("系统")
+
+
+class AuditEntry(models.Model):
+    """One line of the audit trail: append-only and hash-chained (see zyparty.audit)."""
+
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor_id = models.BigIntegerField(_("操作人ID"), null=True, blank=True, db_index=True)
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    actor_role = models.CharField(_("角色"), max_length=32, blank=True)
+    ip = models.CharField(_("IP地址"), max_length=64, blank=True)
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True, db_index=True)
+    channel = models.CharField(_("渠道"), max_length=16, blank=True)
+    action = models.CharField(_("操作"), max_length=16, choices=AuditAction.choices, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(_("对象ID"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    result = models.CharField(_("结果"), max_length=16, default="success")
+    detail = models.TextField(_("说明"), blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.get_action_display()} {self.object_repr}"

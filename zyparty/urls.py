@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from ledgers.api.views import routes as ledger_routes
+from organizations.api.views import routes as organization_routes
+from zyparty import views
+
+router = DefaultRouter(trailing_slash=True)
+for prefix, viewset in [*organization_routes, *ledger_routes]:
+    router.register(prefix, viewset, basename=prefix)
+
+admin.site.site_header = "农民工党建工作平台"
+admin.site.site_title = "农民工党建工作平台"
+admin.site.index_title = "管理首页"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="registration/password_change_done.html"), name="password_change_done"),
+    path("accounts/otp/", views.otp_verify, name="otp_verify"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+]
+
+handler403 = "zyparty.views.permission_denied"

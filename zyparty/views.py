@@ -1,0 +1,73 @@
+"""Account pages (login, password change, second factor), the home page, and generic error responses."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseForbidden, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django_otp import login as otp_login
+from django_otp import match_token
+
+from zyparty import audit
+from zyparty.models import AuditAction
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("expired"):
+            messages.warning(request, _("您的密码已超过有效期或为初始密码，请先修改密码。"))
+        return super().get(request, *args, **kwargs)
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(label=_lazy("动态口令"), max_length=8,
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+
+@login_required
+def otp_verify(request):
+    """Second factor (TOTP, django-otp) for the system, security and audit administrators."""
+    form = TokenForm(request.POST or None)
+    target = request.GET.get("next") or "/admin/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/admin/"
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            return redirect(target)
+        audit.record(AuditAction.LOGIN_FAILED, request.user, detail="otp", result="failure")
+        form.add_error("token", _("动态口令不正确或已过期。"))
+    has_device = any(True for _ in __import__("django_otp").devices_for_user(request.user, confirmed=True))
+    return render(request, "registration/otp_verify.html", {"form": form, "has_device": has_device})
+
+
+@login_required
+def dashboard(request):
+    from zyparty.dashboard import dashboard_context
+
+    return render(request, "dashboard.html", dashboard_context(request.user))
+
+
+def lockout_response(request, credentials=None, *args, **kwargs):
+    message = _("登录失败次数过多，账号已锁定15分钟，请稍后再试或联系安全管理员。")
+    if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"detail": message}, status=429, headers={"Retry-After": "900"})
+    return render(request, "registration/locked_out.html", {"message": message}, status=429)
+
+
+def permission_denied(request, exception=None):
+    audit.record(AuditAction.DENIED, None, object_type="page", object_repr=request.path[:200],
+                 detail=request.method, result="failure")
+    return HttpResponseForbidden(render(request, "403.html").content)
