@@ -113,3 +113,114 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class BackgroundJob(models.Model):
+    """A long job a person waits for (import, export, quota evaluation): its progress survives a page reload."""
+
+    kind = models.CharField(_("类型"), max_length=32, db_index=True)
+    title = models.CharField(_("名称"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    done = models.PositiveIntegerField(_("已处理"), default=0)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return self.title or self.kind
+
+    @property
+    def percent(self):
+        if self.status == JobStatus.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+
+class Notice(models.Model):
+    """A message in a person's in-app inbox (reminders, shortfalls, job results). ``dedup_key`` makes producing
+    the same notice twice for one period a no-op, so scheduled jobs can be re-run safely."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE,
+                                  related_name="notices")
+    kind = models.CharField(_("类别"), max_length=40, db_index=True)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=500, blank=True)
+    dedup_key = models.CharField(max_length=200, editable=False)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "dedup_key"], name="notice_once_per_key")]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notice_inbox_idx")]
+
+    def __str__(self):
+        return self.title
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+
+
+class OutboxMessage(models.Model):
+    """A task to enqueue, written in the same transaction as the change that asks for it, and relayed to the
+    broker after commit (and again by a periodic relay if the broker was down): nothing is lost when Redis is."""
+
+    task = models.CharField(_("任务"), max_length=200)
+    kwargs = models.JSONField(_("参数"), default=dict)
+    status = models.CharField(_("状态"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING,
+                              db_index=True)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待发任务")
+        verbose_name_plural = _("待发任务")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.task
+
+
+class FailedJob(models.Model):
+    """A task that still failed after its last retry: kept for a person to look at and re-run."""
+
+    task = models.CharField(_("任务"), max_length=200, db_index=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    args = models.JSONField(_("参数"), default=list, blank=True)
+    kwargs = models.JSONField(_("关键字参数"), default=dict, blank=True)
+    error = models.TextField(_("错误"))
+    failed_at = models.DateTimeField(_("失败时间"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("失败任务")
+        verbose_name_plural = _("失败任务")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return self.task

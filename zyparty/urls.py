@@ -6,10 +6,12 @@ from rest_framework.routers import DefaultRouter
 
 from ledgers.api.views import routes as ledger_routes
 from organizations.api.views import routes as organization_routes
+from services.api.views import routes as service_routes
+from talent.api.views import routes as talent_routes
 from zyparty import views
 
 router = DefaultRouter(trailing_slash=True)
-for prefix, viewset in [*organization_routes, *ledger_routes]:
+for prefix, viewset in [*organization_routes, *ledger_routes, *service_routes, *talent_routes]:
     router.register(prefix, viewset, basename=prefix)
 
 admin.site.site_header = "农民工党建工作平台"
@@ -24,6 +26,9 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="registration/password_change_done.html"), name="password_change_done"),
     path("accounts/otp/", views.otp_verify, name="otp_verify"),
+    path("ledgers/", include("ledgers.urls")),
+    path("services/", include("services.urls")),
+    path("talent/", include("talent.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

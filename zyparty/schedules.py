@@ -1,0 +1,6 @@
+"""Periodic tasks of the zyparty plumbing (installed by ``manage.py setup_schedules``, editable in the admin)."""
+
+SCHEDULES = [
+    {"name": "转发待发任务（消息队列恢复后补发）", "task": "zyparty.relay_outbox",
+     "crontab": {"minute": "*/5", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"}},
+]
