@@ -131,11 +131,14 @@ class Worker(PersonRecord):
     class Meta:
         verbose_name = _("农民工")
         verbose_name_plural = _("农民工台账")
-        ordering = ["town_id", "village_id", "id"]
+        # Lists page in insertion order: with a scope filter on an indexed key the first page is read without a
+        # sort (PERFORMANCE.md: a filtered page is ~5 ms; a sort over a county's rows is not).
+        ordering = ["id"]
         indexes = [
+            models.Index(fields=["town", "id"], name="worker_town_idx"),
+            models.Index(fields=["village", "id"], name="worker_village_idx"),
+            models.Index(fields=["county", "id"], name="worker_county_idx"),
             models.Index(fields=["town", "direction", "id"], name="worker_town_dir_idx"),
-            models.Index(fields=["village", "direction", "id"], name="worker_village_dir_idx"),
-            models.Index(fields=["county", "direction", "id"], name="worker_county_dir_idx"),
             models.Index(fields=["town", "completeness"], name="worker_town_complete_idx"),
             models.Index(fields=["enterprise"], name="worker_enterprise_idx"),
         ]
@@ -298,8 +301,9 @@ class PartyMember(PersonRecord):
     class Meta:
         verbose_name = _("农民工党员")
         verbose_name_plural = _("农民工党员台账")
-        ordering = ["town_id", "village_id", "id"]
+        ordering = ["id"]
         indexes = [
+            models.Index(fields=["town", "id"], name="member_town_idx"),
             models.Index(fields=["town", "is_mobile", "id"], name="member_town_mobile_idx"),
             models.Index(fields=["village", "id"], name="member_village_idx"),
             models.Index(fields=["county", "id"], name="member_county_idx"),
@@ -352,8 +356,9 @@ class Activist(PersonRecord):
     class Meta:
         verbose_name = _("入党积极分子")
         verbose_name_plural = _("入党积极分子台账")
-        ordering = ["town_id", "village_id", "id"]
+        ordering = ["id"]
         indexes = [
+            models.Index(fields=["town", "id"], name="activist_town_idx"),
             models.Index(fields=["town", "stage", "id"], name="activist_town_stage_idx"),
             models.Index(fields=["village", "id"], name="activist_village_idx"),
             models.Index(fields=["county", "id"], name="activist_county_idx"),
