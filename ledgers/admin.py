@@ -1,16 +1,87 @@
-from django.contrib import admin
+import tempfile
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import FileResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from ledgers import filters
-from ledgers.models import Activist, HostEnterprise, PartyMember, Worker
+from ledgers import filters, workflows
+from ledgers.models import Activist, HostEnterprise, ImportBatch, PartyMember, Worker
+from organizations.roles import UNMASK
+from zyparty import context
 from zyparty.admin import MaskedInputMixin, PersonAdmin, ScopedAdmin, UnitListFilter, VillageListFilter
 
 PERSON_FIELDS = ("name", "id_number", "gender", "birth_date", "ethnicity", "phone", "town", "village")
 
 
+# Excel (issue 4): links from every ledger changelist to the import page and the template, and "export the filtered
+# list" with the admin's own current filters and search (the ChangeList builds the queryset, through the scoping
+# layer of ScopedAdmin.get_queryset).
+class LedgerExcelAdmin:
+    ledger_kind = ""
+    change_list_template = "ledgers/admin_change_list.html"
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [path("export/", self.admin_site.admin_view(self.export_view), name="%s_%s_excel_export" % info),
+                *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = dict(extra_context or {})
+        kind = self.ledger_kind
+        if workflows.may_import(request.user, kind):
+            extra["excel_import_url"] = reverse("ledgers:import") + f"?kind={kind}"
+            extra["excel_template_url"] = reverse("ledgers:template", args=[kind])
+        if workflows.may_export(request.user, kind):
+            info = self.model._meta.app_label, self.model._meta.model_name
+            base = reverse("admin:%s_%s_excel_export" % info, current_app=self.admin_site.name)
+            query = request.GET.urlencode()
+            extra["excel_export_url"] = f"{base}?{query}" if query else base
+            extra["excel_export_base"] = base
+            extra["excel_export_params"] = [(k, v) for k, values in request.GET.lists() for v in values]
+            extra["excel_may_unmask"] = request.user.has_perm(UNMASK)
+        return super().changelist_view(request, extra_context=extra)
+
+    def export_view(self, request):
+        """The changelist's queryset (filters, search) as .xlsx; masked unless unmask=1 with a reason."""
+        context.current().user = request.user
+        kind = self.ledger_kind
+        if not workflows.may_export(request.user, kind):
+            raise PermissionDenied
+        params = request.GET.copy()
+        unmask = params.pop("unmask", [""])[0] in ("1", "true")
+        reason = params.pop("reason", [""])[0].strip()
+        info = self.model._meta.app_label, self.model._meta.model_name
+        back = reverse("admin:%s_%s_changelist" % info, current_app=self.admin_site.name)
+        if params:
+            back += "?" + params.urlencode()
+        if unmask and (not request.user.has_perm(UNMASK) or len(reason) < 2):
+            messages.error(request, _("导出明文须有查看明文权限并填写事由。"))
+            return HttpResponseRedirect(back)
+        request.GET = params
+        changelist = self.get_changelist_instance(request)
+        queryset = changelist.get_queryset(request)
+        handle = tempfile.TemporaryFile()
+        try:
+            workflows.ledger_export(user=request.user, kind=kind, queryset=queryset, target=handle,
+                                    unmask=unmask, reason=reason, filters=params.dict())
+        except workflows.ExportTooLarge as exc:
+            handle.close()
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(back)
+        handle.seek(0)
+        response = FileResponse(handle, as_attachment=True, filename=workflows.export_file_name(kind),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 @admin.register(Worker)
-class WorkerAdmin(PersonAdmin):
+class WorkerAdmin(LedgerExcelAdmin, PersonAdmin):
+    ledger_kind = "workers"
     list_display = ("name", "id_number_masked", "gender", "phone_number_masked", "town", "village", "direction",
                     "destination_text", "employer_name", "completeness", "updated_at")
     list_filter = (UnitListFilter, VillageListFilter, "direction", "industry", "return_intention", "party_wish",
@@ -32,7 +103,8 @@ class WorkerAdmin(PersonAdmin):
 
 
 @admin.register(HostEnterprise)
-class HostEnterpriseAdmin(MaskedInputMixin, ScopedAdmin):
+class HostEnterpriseAdmin(LedgerExcelAdmin, MaskedInputMixin, ScopedAdmin):
+    ledger_kind = "enterprises"
     list_display = ("name", "credit_code", "location", "industry", "liaison_name", "liaison_phone_masked", "town",
                     "workers_count")
     list_filter = (UnitListFilter, "industry")
@@ -60,7 +132,8 @@ class HostEnterpriseAdmin(MaskedInputMixin, ScopedAdmin):
 
 
 @admin.register(PartyMember)
-class PartyMemberAdmin(PersonAdmin):
+class PartyMemberAdmin(LedgerExcelAdmin, PersonAdmin):
+    ledger_kind = "members"
     list_display = ("name", "id_number_masked", "gender", "phone_number_masked", "town", "village", "category",
                     "joined_on", "home_organization", "is_mobile", "membership_status", "lost_contact")
     list_filter = (UnitListFilter, VillageListFilter, "category", "is_mobile", "membership_status", "lost_contact",
@@ -80,7 +153,8 @@ class PartyMemberAdmin(PersonAdmin):
 
 
 @admin.register(Activist)
-class ActivistAdmin(PersonAdmin):
+class ActivistAdmin(LedgerExcelAdmin, PersonAdmin):
+    ledger_kind = "activists"
     list_display = ("name", "id_number_masked", "gender", "town", "village", "stage", "applied_on", "activist_on",
                     "cultivating_organization")
     list_filter = (UnitListFilter, VillageListFilter, "stage")
@@ -94,3 +168,37 @@ class ActivistAdmin(PersonAdmin):
                                 "cultivating_organization", "home_organization", "co_manager")}),
         (_("其他"), {"fields": ("worker", "remarks", "updated_at", "updated_by")}),
     )
+
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ScopedAdmin):
+    """导入批次: who imported which file (name, size, SHA-256) into which unit, when, with what counts and which
+    audit entry. Read-only, within the viewer's scope, for roles granted ``ledgers.view_importbatch``."""
+
+    list_display = ("created_at", "kind", "file_name", "unit", "user", "status", "rows", "new_count",
+                    "changed_count", "unchanged_count", "error_count", "committed_at", "batch_link")
+    list_filter = ("kind", "status", UnitListFilter)
+    list_select_related = ("unit", "user")
+    date_hierarchy = "created_at"
+    exclude = ("errors",)
+    readonly_fields = [f.name for f in ImportBatch._meta.fields if f.name != "errors"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term:
+            return queryset, False
+        return queryset.filter(file_name__icontains=search_term.strip()), False
+
+    @admin.display(description=_("详情"))
+    def batch_link(self, obj):
+        """The clerk's own preview page (it answers 404 to anyone but the uploader)."""
+        return format_html('<a href="{}">{}</a>', reverse("ledgers:import-batch", args=[obj.pk]), _("预览页"))

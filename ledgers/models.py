@@ -14,7 +14,7 @@ from organizations.models import HostPlaceOrganization, PartyOrganization, Unit
 from zyparty import crypto, regions
 from zyparty.fields import EncryptedTextField
 from zyparty.masking import mask_id_number, mask_phone, mask_text
-from zyparty.models import TrackedModel
+from zyparty.models import ScopedQuerySet, TrackedModel
 from zyparty.pinyin import initials
 from zyparty.validators import (
     id_number_facts,
@@ -385,3 +385,82 @@ class Activist(PersonRecord):
         super().prepare()
         if not self.town_id and self.home_organization_id:
             self.town_id = self.home_organization.town_id
+
+
+class ImportKind(models.TextChoices):
+    WORKERS = "workers", _("农民工台账")
+    ENTERPRISES = "enterprises", _("聚集地企业台账")
+    MEMBERS = "members", _("农民工党员台账")
+    ACTIVISTS = "activists", _("入党积极分子台账")
+    UNITS = "units", _("行政区划")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("已上传")
+    CHECKING = "checking", _("校验中")
+    VALID = "valid", _("校验通过，待提交")
+    INVALID = "invalid", _("有错误")
+    COMMITTING = "committing", _("写入中")
+    COMMITTED = "committed", _("已导入")
+    FAILED = "failed", _("导入失败")
+    ABANDONED = "abandoned", _("已放弃")
+
+
+class ImportBatch(models.Model):
+    """One uploaded ledger file and what became of it (issue 4): who, when, which file (name, size, SHA-256), the
+    counts, every error, and the audit entry of its commit. The file itself lives under MEDIA_ROOT/imports (outside
+    the web root) until the batch is committed or abandoned."""
+
+    kind = models.CharField(_("台账"), max_length=12, choices=ImportKind.choices)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    stored_name = models.CharField(_("存储文件"), max_length=100, blank=True, editable=False)
+    file_format = models.CharField(_("格式"), max_length=4, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
+    user = models.ForeignKey("organizations.User", verbose_name=_("导入人"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("导入区划"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    county = models.ForeignKey(Unit, verbose_name=_("县"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", editable=False)
+    town = models.ForeignKey(Unit, verbose_name=_("乡镇"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+", editable=False)
+    status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED,
+                              db_index=True)
+    rows = models.PositiveIntegerField(_("数据行"), default=0)
+    new_count = models.PositiveIntegerField(_("新增"), default=0)
+    changed_count = models.PositiveIntegerField(_("修改"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)
+    sheets = models.JSONField(_("工作表"), default=list, blank=True)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    job = models.ForeignKey("zyparty.BackgroundJob", verbose_name=_("后台任务"), null=True, blank=True,
+                            on_delete=models.SET_NULL, related_name="+")
+    audit_entry_id = models.BigIntegerField(_("审计日志编号"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True, db_index=True)
+    checked_at = models.DateTimeField(_("校验时间"), null=True, blank=True)
+    committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"county": "county", "town": "town", "village": "unit"}
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.file_name}"
+
+    def save(self, *args, **kwargs):
+        if self.unit_id is not None and self.county_id is None:
+            unit = self.unit
+            self.county_id = unit.pk if unit.level == "county" else unit.county_id
+            self.town_id = unit.town_id if unit.level != "county" else None
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self):
+        """Still waiting for the clerk: it may be committed or abandoned."""
+        return self.status in (ImportStatus.UPLOADED, ImportStatus.VALID, ImportStatus.INVALID)

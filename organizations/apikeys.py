@@ -1,5 +1,10 @@
-"""Creating and checking partner API keys. A key is shown once; only its SHA-256 is stored (the key is random
-with 256 bits of entropy, so a fast hash is enough; what matters is that the database alone cannot call the API)."""
+"""Creating, checking and revoking partner API keys (CONTRACT.md "Auth"; SECURITY.md "API": expiring, revocable,
+hashed, scoped keys).
+
+A key is shown once; only its SHA-256 is stored (the key is random with 256 bits of entropy, so a fast hash is
+enough; what matters is that the database alone cannot call the API). Each key has its own service user of role
+``partner`` whose unit or organization is the key's scope; deactivating that user revokes the key.
+"""
 
 import hashlib
 import hmac
@@ -10,6 +15,8 @@ from django.utils import timezone
 
 from organizations.models import ApiClient, User
 from organizations.roles import Role
+from zyparty import audit
+from zyparty.models import AuditAction
 
 KEY_PREFIX = "zyp_"
 
@@ -30,11 +37,14 @@ def api_client_create(*, name, unit=None, organization=None, read_only=False, ex
     key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     client = ApiClient.objects.create(name=name, user=user, key_prefix=prefix, key_hash=_hash(key),
                                       read_only=read_only, expires_at=expires_at)
+    audit.record(AuditAction.KEY, client, detail="created",
+                 changes={"scope": unit.code if unit else f"org:{organization.pk}" if organization else "",
+                          "read_only": read_only, "expires_at": expires_at.isoformat() if expires_at else None})
     return client, key
 
 
 def api_client_for_key(key: str):
-    """The usable client holding ``key``, or None."""
+    """The usable client holding ``key``, or None (unknown, wrong, expired, revoked, or its user deactivated)."""
     if not key.startswith(KEY_PREFIX) or key.count("_") < 2:
         return None
     prefix = key[len(KEY_PREFIX):].split("_", 1)[0]
@@ -44,11 +54,21 @@ def api_client_for_key(key: str):
     return client
 
 
-def api_client_revoke(*, client):
+@transaction.atomic
+def api_client_revoke(*, client, reason=""):
+    """Revoke one key now (audited). Revoking a revoked key keeps its first revocation time."""
+    if client.revoked_at is not None:
+        return client
     client.revoked_at = timezone.now()
     client.save(update_fields=["revoked_at"])
+    audit.record(AuditAction.KEY, client, detail=f"revoked {reason}".strip())
+    return client
 
 
-def api_clients_revoke_for_user(*, user):
-    """Deactivation of a user revokes the keys it holds (SECURITY.md "sessions")."""
-    ApiClient.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+@transaction.atomic
+def api_clients_revoke_for_user(*, user) -> int:
+    """Deactivation of a user revokes the keys it holds (SECURITY.md "sessions"); returns how many."""
+    clients = list(ApiClient.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    for client in clients:
+        api_client_revoke(client=client, reason="user deactivated")
+    return len(clients)

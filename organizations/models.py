@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations import choices
 from organizations.roles import ADMIN_ROLES, Role
+from organizations.roles import register_permissions as _register_permissions
 from zyparty import regions
 from zyparty.fields import EncryptedTextField
 from zyparty.masking import mask_phone
@@ -435,3 +436,46 @@ class ApiClient(models.Model):
         now = timezone.now()
         return (self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
                 and self.user.is_active)
+
+
+class CountyYearFigures(TrackedModel):
+    """The county figures the ledgers cannot count, entered once a year by county staff: resident population and
+    all party members of the county (seed 001 §1 reports 350,000 people and 13,092 members). The statistics report
+    divides by them (share working away, share of migrant members)."""
+
+    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
+                               limit_choices_to={"level": "county"})
+    year = models.PositiveSmallIntegerField(_("年度"))
+    population = models.PositiveIntegerField(_("总人口"))
+    party_members_total = models.PositiveIntegerField(_("党员总数"), help_text=_("全县党员人数（含非农民工党员）。"))
+    notes = models.TextField(_("说明"), blank=True, help_text=_("数据来源、统计口径等。"))
+
+    scope_paths = {"county": "county"}
+
+    class Meta:
+        verbose_name = _("县年度基础数据")
+        verbose_name_plural = _("县年度基础数据")
+        ordering = ["-year"]
+        constraints = [models.UniqueConstraint(fields=["county", "year"], name="county_year_figures_once")]
+        permissions = [("view_statistics_report", _("查看统计报表"))]
+
+    def __str__(self):
+        return f"{self.county} {self.year}"
+
+    def clean(self):
+        if self.county_id and self.county.level != choices.UnitLevel.COUNTY:
+            raise ValidationError({"county": _("请选择县级区划。")})
+        if self.year is not None and not 2000 <= self.year <= 2100:
+            raise ValidationError({"year": _("年度应在2000年至2100年之间。")})
+
+
+# Who enters the county figures and who reads the statistics report (scoped like everything else).
+REPORT_PERMISSION = "organizations.view_statistics_report"
+_register_permissions({
+    Role.COUNTY_ADMIN: {f"organizations.{a}_countyyearfigures" for a in ("view", "add", "change", "delete")}
+    | {REPORT_PERMISSION},
+    Role.COUNTY_STAFF: {f"organizations.{a}_countyyearfigures" for a in ("view", "add", "change")}
+    | {REPORT_PERMISSION},
+    Role.TOWN_CLERK: {REPORT_PERMISSION},
+    Role.VILLAGE_LIAISON: {REPORT_PERMISSION},
+})

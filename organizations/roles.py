@@ -61,18 +61,35 @@ ROLE_PERMISSIONS: dict[str, set] = {
     | _perms("organizations", ("unit", "partyorganization"), ("view",)),
     Role.HOST_ORGANIZATION: _perms("ledgers", ("partymember", "activist"), ("view",)),
     Role.PARTNER: _perms("ledgers", LEDGERS) | _perms("organizations", ("unit", "partyorganization"), ("view",)),
-    Role.SYSTEM_ADMIN: _perms("organizations", ("user",)) | _perms("django_celery_beat",
-                                                                    ("periodictask", "crontabschedule",
-                                                                     "intervalschedule")),
-    Role.SECURITY_ADMIN: _perms("organizations", ("user",), ("view", "change")) | _perms("organizations",
-                                                                                           ("apiclient",)),
+    # 三权分立 (等保三级 8.1.4.2 访问控制 d/e; SECURITY.md "access"): the system administrator runs accounts and
+    # schedules, the security administrator grants roles, keys, second factors and lifts lockouts, the auditor
+    # reads the audit trail. None of them sees a ledger, and only the auditor sees the trail, read-only. Accounts
+    # are deactivated, never deleted, so the trail keeps meaning; keys are created by `create_api_client` only.
+    Role.SYSTEM_ADMIN: _perms("organizations", ("user",), ("view", "add", "change"))
+    | _perms("django_celery_beat", ("periodictask", "crontabschedule", "intervalschedule", "solarschedule",
+                                    "clockedschedule")),
+    Role.SECURITY_ADMIN: _perms("organizations", ("user",), ("view", "change"))
+    | _perms("organizations", ("apiclient",), ("view", "change"))
+    | _perms("otp_totp", ("totpdevice",))
+    | _perms("axes", ("accessattempt",), ("view", "delete")) | _perms("axes", ("accesslog", "accessfailurelog"),
+                                                                      ("view",)),
     Role.AUDITOR: {"zyparty.view_auditentry"},
 }
 
 
 def register_permissions(mapping):
-    """Let a domain app grant its own model permissions to roles: ``{role: {"app.action_model", ...}}``."""
+    """Let a domain app grant its own model permissions to roles: ``{role: {"app.action_model", ...}}``.
+
+    The three administrator roles and the audit trail are defined above only: a domain app granting anything to
+    them, or any right on the audit trail, breaks the separation of duties (三权分立) and is refused at startup."""
+    from django.core.exceptions import ImproperlyConfigured
+
     for role, perms in mapping.items():
+        if role in ADMIN_ROLES:
+            raise ImproperlyConfigured(f"{role}: administrator roles get no domain permissions (三权分立)")
+        audit_perms = {p for p in perms if p.startswith("zyparty.") and p.endswith("_auditentry")}
+        if audit_perms:
+            raise ImproperlyConfigured(f"{sorted(audit_perms)}: only the auditor reads the audit trail")
         ROLE_PERMISSIONS.setdefault(role, set()).update(perms)
 
 

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ServicesConfig(AppConfig):
     name = "services"
     verbose_name = _("服务与共管")
+
+    def ready(self):
+        from organizations.roles import register_permissions
+        from services import metrics  # noqa: F401  (quota metrics: agreement_liaisons, outpost_secretary_trainings)
+        from services import tasks  # noqa: F401  (registered before anything enqueues them, eager mode included)
+        from services.permissions import ROLE_GRANTS
+
+        register_permissions(ROLE_GRANTS)

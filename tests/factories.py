@@ -143,3 +143,44 @@ class World:
         }
         w.clerk_b = user("clerk_b", Role.TOWN_CLERK, unit=w.town_b)
         return w
+
+
+# Ledger workbooks (issue 4) ---------------------------------------------------------------------------------------
+WORKER_HEADERS = ["姓名", "身份证号", "联系电话", "户籍村(社区)", "外出/外来", "务工地", "务工单位", "统一社会信用代码",
+                  "从事行业", "就业技能", "月收入(元)", "政治面貌", "家庭情况", "返乡意向", "入党意愿", "任职意愿", "外出时间",
+                  "备注"]
+
+
+def worker_row(**values):
+    """One worker row as a clerk fills it (headers of CONTRACT.md), valid unless overridden."""
+    row = {"姓名": "钱一", "身份证号": id_number(datetime.date(1988, 8, 8)), "联系电话": "13912345678",
+           "户籍村(社区)": "东河村", "外出/外来": "外出", "务工地": "浙江省杭州市西湖区", "务工单位": "杭州鑫华电子有限公司",
+           "统一社会信用代码": "", "从事行业": "制造业", "就业技能": "电工", "月收入(元)": 4500, "政治面貌": "群众",
+           "家庭情况": "", "返乡意向": "有返乡意向", "入党意愿": "有", "任职意愿": "无",
+           "外出时间": datetime.date(2020, 6, 26), "备注": ""}
+    row.update(values)
+    return row
+
+
+def workbook_file(path, rows, headers=None, *, title=None, sheet="Sheet1", text_columns=("身份证号", "联系电话")):
+    """Write ``rows`` (dicts by header) to an .xlsx at ``path`` with openpyxl, as Excel would save it: optional
+    merged title row above the header, identifiers as text cells."""
+    import openpyxl
+
+    headers = list(headers or (rows[0].keys() if rows else WORKER_HEADERS))
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    if title:
+        ws.append([title])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    ws.append(headers)
+    for row in rows:
+        ws.append([row.get(h, "") for h in headers])
+    for index, header in enumerate(headers, 1):
+        if header in text_columns:
+            for cells in ws.iter_cols(min_col=index, max_col=index, min_row=2):
+                for cell in cells:
+                    cell.number_format = "@"
+    book.save(path)
+    return path

@@ -3,7 +3,10 @@ forms, stale edits are refused, and searches understand ID numbers, phones and p
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -11,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from zyparty import audit, scoping
+from zyparty.api.serializers import fill_ancestry, scoped_choices
 from zyparty.filters import BaseFilterSet
 from zyparty.models import AuditAction, AuditEntry
 
@@ -57,6 +61,27 @@ class VillageListFilter(UnitListFilter):
         return queryset.filter(village__code=value)
 
 
+def keep_current_links(fields, obj):
+    """A record's existing links stay valid choices when it is edited: keeping a link is not attaching the record
+    to something outside the editor's scope (a village liaison edits a member whose branch belongs to the town)."""
+    for name, field in fields.items():
+        queryset = getattr(field, "queryset", None)
+        if queryset is None or getattr(queryset.model, "scope_paths", None) is None:
+            continue
+        try:
+            model_field = obj._meta.get_field(name)
+        except Exception:  # a form field that is not a model field
+            continue
+        if model_field.many_to_many:
+            current = list(getattr(obj, name).values_list("pk", flat=True)) if obj.pk else []
+        elif model_field.is_relation and model_field.concrete:
+            current = [v for v in [getattr(obj, model_field.attname)] if v is not None]
+        else:
+            continue
+        if current:
+            field.queryset = queryset | queryset.model._default_manager.filter(pk__in=current)
+
+
 def scoped_form(form_class, user, obj):
     """Wrap an admin form so that saving outside the user's scope, or over someone else's newer edit, is refused."""
 
@@ -67,12 +92,14 @@ def scoped_form(form_class, user, obj):
             super().__init__(*args, **kwargs)
             if obj is not None and hasattr(obj, "version"):
                 self.fields["loaded_version"].initial = obj.version
+            if obj is not None:
+                keep_current_links(self.fields, obj)
 
         def _post_clean(self):
             super()._post_clean()
             if self.errors:
                 return
-            if not scoping.permits(user, self.instance):
+            if not scoping.permits(user, fill_ancestry(self.instance)):
                 self.add_error(None, SCOPE_ERROR)
             loaded = self.cleaned_data.get("loaded_version")
             if obj is not None and loaded and hasattr(obj, "version"):
@@ -124,22 +151,51 @@ class ScopedAdmin(admin.ModelAdmin):
     search_fields = ("name",)  # enables the search box and autocomplete; the search itself is get_search_results
 
     def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user)
+        queryset = super().get_queryset(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "autocomplete":
+            # Another form asks which of these records it may link to: the same choices its form field accepts.
+            return scoped_choices(queryset, request.user)
+        return queryset.restrict(request.user)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        if "fields" not in kwargs:
+            kwargs["fields"] = flatten_fieldsets(self.get_fieldsets(request, obj))
+        if kwargs["fields"]:
+            # The version field is the form's own (scoped_form), not the model's.
+            kwargs["fields"] = [name for name in kwargs["fields"] if name != "loaded_version"]
         form = super().get_form(request, obj, change=change, **kwargs)
         return scoped_form(form, request.user, obj)
 
+    def get_fieldsets(self, request, obj=None):
+        """The hidden version field rides in the first fieldset, so the page posts back the version it showed."""
+        fieldsets = list(super().get_fieldsets(request, obj))
+        editable = self.has_change_permission(request, obj) if obj is not None else self.has_add_permission(request)
+        if not fieldsets or not editable or "loaded_version" in flatten_fieldsets(fieldsets):
+            return fieldsets
+        name, options = fieldsets[0]
+        fieldsets[0] = (name, {**options, "fields": [*options.get("fields", ()), "loaded_version"]})
+        return fieldsets
+
+    def save_model(self, request, obj, form, change):
+        # The form refused out-of-scope records with a message; this is the guard on what was actually stored.
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if not scoping.permits(request.user, obj):
+                raise PermissionDenied(SCOPE_ERROR)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The submitted id is validated against this queryset, autocomplete widget or not: a record outside the
+        # user's scope "does not exist" (SECURITY.md "scope").
         related = db_field.related_model
-        if hasattr(related, "scope_paths") and "queryset" not in kwargs and related._meta.model_name == "unit":
-            kwargs["queryset"] = related.objects.restrict(request.user)
+        if getattr(related, "scope_paths", None) is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = scoped_choices(related._default_manager.all(), request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         related = db_field.related_model
-        if related._meta.model_name == "unit" and "queryset" not in kwargs:
-            kwargs["queryset"] = related.objects.restrict(request.user)
+        if getattr(related, "scope_paths", None) is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = scoped_choices(related._default_manager.all(), request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
@@ -190,7 +246,7 @@ class PersonAdmin(MaskedInputMixin, ScopedAdmin):
         """Shows the clear ID number, phone and family notes after the user states why (PIPL Art. 28, 51)."""
         from organizations.roles import UNMASK
 
-        if not request.user.has_perm(UNMASK):
+        if not (request.user.has_perm(UNMASK) and self.has_view_permission(request)):
             raise PermissionDenied
         obj = get_object_or_404(self.get_queryset(request), pk=object_id)
         fields = []
@@ -215,15 +271,18 @@ class PersonAdmin(MaskedInputMixin, ScopedAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    """The auditor reads the trail here; nobody can add, change or delete entries."""
+    """The auditor reads and searches the trail here, and checks its hash chain; nobody can add, change or delete
+    entries (SECURITY.md "audit"; 等保三级 8.1.4.3 安全审计 c/d: records protected, analysable)."""
 
+    change_list_template = "admin/zyparty/auditentry/change_list.html"
     list_display = ("at", "actor_name", "actor_role", "action", "object_type", "object_repr", "result", "ip",
                     "request_id")
-    list_filter = ("action", "result", "actor_role", "channel")
+    list_filter = ("action", "result", "actor_role", "channel", ("at", admin.DateFieldListFilter))
     search_fields = ("actor_name", "object_repr", "object_id", "request_id", "ip", "detail")
     date_hierarchy = "at"
     list_per_page = 100
     show_full_result_count = False
+    actions = None
 
     def has_add_permission(self, request):
         return False
@@ -233,3 +292,24 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        extra = [path("verify/", self.admin_site.admin_view(self.verify_view), name="%s_%s_verify" % info)]
+        return extra + super().get_urls()
+
+    def verify_view(self, request):
+        """Recompute the hash chain and show the first entry that was changed, inserted or removed."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        ok, bad_id = audit.verify_chain()
+        audit.record(AuditAction.SYSTEM, AuditEntry, detail="verify_chain " + ("ok" if ok else f"broken at {bad_id}"),
+                     result="success" if ok else "failure")
+        bad = AuditEntry.objects.filter(pk=bad_id).first() if bad_id else None
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "ok": ok, "bad": bad,
+                   "bad_id": bad_id, "count": AuditEntry.objects.count(), "title": _("校验审计日志完整性")}
+        return render(request, "admin/zyparty/auditentry/verify.html", context)
+
+
+# Django's groups and per-user permissions are not used: permissions come from the one role (organizations.roles).
+admin.site.unregister(Group)

@@ -1,4 +1,5 @@
-"""Request context (request id, actor, IP) for audit, and the account policy: password age, admin-role 2FA."""
+"""Request context (request id, actor, IP) for audit, and the account policy: password age, admin-role 2FA, no caching
+of pages that show personal data."""
 
 import uuid
 
@@ -6,6 +7,8 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
 
 from zyparty import context
 
@@ -35,6 +38,12 @@ class RequestContextMiddleware:
             # The user is resolved lazily by AuthenticationMiddleware later; the actor reads it on first use.
             request._zyparty_actor = actor
             response = self.get_response(request)
+            denied = getattr(request, "_zyparty_denied", None)
+            if denied is not None:  # an API refusal, recorded once its request's transaction has ended
+                from zyparty import audit
+                from zyparty.models import AuditAction
+
+                audit.record(AuditAction.DENIED, None, result="failure", **denied)
         finally:
             context.reset(token)
         response["X-Request-ID"] = request_id
@@ -42,24 +51,49 @@ class RequestContextMiddleware:
 
 
 class AccountPolicyMiddleware:
-    """After authentication: bind the user to the audit context, force a password change after
-    ``PASSWORD_MAX_AGE_DAYS`` and a verified TOTP device for the three administrator roles."""
+    """After authentication (SECURITY.md "sessions", "2FA", "HTTP"; 等保三级 8.1.4.1 身份鉴别):
+
+    - binds the user to the audit context;
+    - forces a password change after ``PASSWORD_MAX_AGE_DAYS`` (or when an administrator set the password);
+    - the three administrator roles need a verified TOTP device (django-otp): admin pages answer 403 until then,
+      other pages send them to the second-factor page (which, like the rest of ``/accounts/``, stays reachable);
+    - responses to signed-in users are never stored by browsers or proxies (``Cache-Control: no-store``): nearly
+      every page shows personal data.
+    """
 
     EXEMPT_PREFIXES = ("/accounts/", "/static/", "/api/")
+    ADMIN_OPEN = ("/admin/login/", "/admin/logout/", "/admin/jsi18n/")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        actor = getattr(request, "_zyparty_actor", None)
         user = getattr(request, "user", None)
-        if actor is not None and user is not None and user.is_authenticated:
-            actor.user = user
-        if user is not None and user.is_authenticated and not request.path.startswith(self.EXEMPT_PREFIXES):
-            changed = user.password_changed_at
-            max_age = timezone.timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
-            if changed is None or timezone.now() - changed > max_age:
-                return redirect(reverse("password_change") + "?expired=1")
-            if user.is_admin_role and not user.is_verified():
-                return redirect(reverse("otp_verify") + f"?next={request.path}")
-        return self.get_response(request)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in:
+            actor = getattr(request, "_zyparty_actor", None)
+            if actor is not None:
+                actor.user = user
+        response = self._policy(request, user) if signed_in else None
+        if response is None:
+            response = self.get_response(request)
+        if signed_in and not request.path.startswith("/static/") and not response.has_header("Cache-Control"):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+    def _policy(self, request, user):
+        path = request.path
+        if path.startswith(self.EXEMPT_PREFIXES):
+            return None
+        changed = user.password_changed_at
+        max_age = timezone.timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
+        if changed is None or timezone.now() - changed > max_age:
+            return redirect(reverse("password_change") + "?expired=1")
+        if getattr(user, "is_admin_role", False) and not user.is_verified():
+            if path.startswith("/admin/") and not path.startswith(self.ADMIN_OPEN):
+                from zyparty.views import permission_denied
+
+                return permission_denied(request, reason="otp")
+            if not path.startswith("/admin/"):
+                return redirect(reverse("otp_verify") + "?" + urlencode({"next": request.get_full_path()}))
+        return None

@@ -1,5 +1,7 @@
 """Project-wide base models and the records the platform keeps about itself (audit trail)."""
 
+import contextvars
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +87,32 @@ class AuditAction(models.TextChoices):
     SYSTEM = "system", _("系统")
 
 
+class AuditTrailIsAppendOnly(PermissionError):
+    """An attempt to change or remove audit entries other than by the retention purge (SECURITY.md "audit")."""
+
+
+# Set only by zyparty.audit.audit_purge while it removes entries older than the retention period.
+_purging = contextvars.ContextVar("zyparty_audit_purging", default=False)
+
+
+class AuditQuerySet(models.QuerySet):
+    """Refuses bulk UPDATE and DELETE through the ORM (等保三级 8.1.4.3 c: audit records protected from deletion
+    and modification). PostgreSQL enforces the same with a trigger (zyparty migration 0003); this is the guard that
+    also holds on SQLite and gives a clear error before the database does."""
+
+    def update(self, **kwargs):
+        raise AuditTrailIsAppendOnly("audit entries cannot be modified")
+
+    def delete(self):
+        if not _purging.get():
+            raise AuditTrailIsAppendOnly("audit entries are removed only by the retention purge")
+        # One DELETE statement: the purge may remove millions of rows, and entries have no relations or signals.
+        deleted = self._raw_delete(self.db)
+        return deleted, {self.model._meta.label: deleted}
+
+    # bulk_update() goes through update(); _raw_delete() is private and not part of the ORM's public surface.
+
+
 class AuditEntry(models.Model):
     """One line of the audit trail: append-only and hash-chained (see zyparty.audit)."""
 
@@ -105,6 +133,8 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, unique=True)
 
+    objects = AuditQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
@@ -113,6 +143,17 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
+            raise AuditTrailIsAppendOnly("audit entries cannot be modified")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if not _purging.get():
+            raise AuditTrailIsAppendOnly("audit entries are removed only by the retention purge")
+        return super().delete(*args, **kwargs)
 
 
 class JobStatus(models.TextChoices):

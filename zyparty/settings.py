@@ -134,6 +134,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "zyparty.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "organizations.auth.NotUsernameValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -150,6 +151,10 @@ AXES_FAILURE_LIMIT = env_int("ZYPARTY_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = env_int("ZYPARTY_LOCKOUT_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: a guessed account, or a guessing host
 AXES_RESET_ON_SUCCESS = True
+# A fixed 15 minutes from the lockout: attempts refused while locked (even with the right password) neither extend
+# it nor count again; each is audited as a failed login.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+OTP_TOTP_ISSUER = "zyparty"  # label in the authenticator app of the three administrator roles
 AXES_LOCKOUT_CALLABLE = "zyparty.views.lockout_response"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env_int("ZYPARTY_PROXY_COUNT", 0)
@@ -170,6 +175,22 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Browser libraries that ship inside installed Python packages (plotly.js from the plotly wheel) are served from the
+# package itself, never copied into the repository (zyparty.vendor).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "zyparty.vendor.PackageAssetFinder",
+]
+
+# "default" stays per process; "aggregates" holds the dashboard's precomputed figures in a database table (created by
+# migrations) so every gunicorn worker and the Celery worker share one copy with no extra server (zyparty.dashboard).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "aggregates": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "zyparty_cache",
+                   "TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 5000}},
+}
+DASHBOARD_MAX_AGE_SECONDS = env_int("ZYPARTY_DASHBOARD_MAX_AGE_SECONDS", 15 * 60)
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploads: the size cap is enforced again by the import workflow (which also checks the content type and
@@ -217,6 +238,15 @@ SPECTACULAR_SETTINGS = {
         "IndustryEnum": "ledgers.choices.Industry",
         "OrgFormEnum": "organizations.choices.OrgForm",
         "OutpostBuildEnum": "organizations.choices.OutpostBuild",
+        "DevelopmentStageEnum": "talent.choices.Stage",
+        "DevelopmentStepEnum": "talent.choices.Step",
+        "DevelopmentCaseStatusEnum": "talent.choices.CaseStatus",
+        "CultivationStageEnum": "talent.choices.CultivationStageKind",
+        "TalentLevelEnum": "talent.choices.Level",
+        "QuotaSubjectEnum": "talent.choices.SubjectKind",
+        "CaseStatusEnum": "services.choices.CaseStatus",
+        "TransferStatusEnum": "services.choices.TransferStatus",
+        "TransferDecisionEnum": "services.choices.TRANSFER_DECISION_CHOICES",
     },
 }
 
@@ -224,16 +254,18 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 _broker_dir = VAR_DIR / "celery-broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Short socket timeouts: an unreachable Redis must not hold a web request (the outbox keeps the task).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3, "socket_timeout": 10}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -244,12 +276,19 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_IMPORTS = ["zyparty.dashboard"]  # the dashboard refresh task lives beside the figures it computes
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zyparty@localhost")
 NOTICE_EMAIL_ENABLED = env_bool("ZYPARTY_NOTICE_EMAIL")
+
+# Reminders of the services app (seed 000 §3, §5, §8, §11): timings are local practice, so settings.
+FESTIVAL_REFRESH_DAYS_BEFORE = env_int("ZYPARTY_FESTIVAL_REFRESH_DAYS_BEFORE", 14)  # ledger refresh before 中秋/春节
+LEDGER_STALE_MONTHS = env_int("ZYPARTY_LEDGER_STALE_MONTHS", 6)  # a worker record not updated for this long is stale
+JOINT_MEETING_REMINDER_FROM_MONTH = env_int("ZYPARTY_JOINT_MEETING_REMINDER_FROM_MONTH", 10)
+OUTPOST_TRAINING_REMINDER_FROM_MONTH = env_int("ZYPARTY_OUTPOST_TRAINING_REMINDER_FROM_MONTH", 9)
 
 # HTTP hardening that is harmless in development; HTTPS-only parts are in settings_production.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -288,3 +327,11 @@ LOGGING = {
 
 # Demo county (load_demo) and people-facing defaults.
 ZYPARTY_COUNTY_NAME = os.environ.get("ZYPARTY_COUNTY_NAME", "紫阳县")
+
+# Talent (local practice, seed 000 §18: "35岁左右、高中及以上文化程度"): checked as warnings on reserve cadres, never as a
+# refusal. Time limits of member development are data (talent.TimeLimit), not settings.
+RESERVE_CADRE_PROFILE = {"max_age": env_int("ZYPARTY_RESERVE_MAX_AGE", 35),
+                         "min_education": os.environ.get("ZYPARTY_RESERVE_MIN_EDUCATION", "senior")}
+# The 2026 revision of the development rules requires a ≥5-working-day public notice before someone becomes a
+# development target (step ⑦); switch on when the county applies it.
+DEVELOPMENT_TARGET_NOTICE_REQUIRED = env_bool("ZYPARTY_TARGET_NOTICE_REQUIRED")

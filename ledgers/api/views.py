@@ -1,6 +1,7 @@
 from django.db.models import Count
 
 from ledgers.api import serializers
+from ledgers.api.excel import ExcelExportActions, ExcelImportActions
 from ledgers.filters import ActivistFilterSet, EnterpriseFilterSet, MemberFilterSet, WorkerFilterSet
 from ledgers.models import Activist, HostEnterprise, PartyMember, Worker
 from zyparty.api.views import ScopedViewSet
@@ -8,8 +9,10 @@ from zyparty.api.views import ScopedViewSet
 PERSON_ORDERING = ["id", "name", "birth_date", "updated_at", "created_at"]
 
 
-class WorkerViewSet(ScopedViewSet):
+class WorkerViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
     """农民工台账。"""
+
+    ledger_kind = "workers"
 
     queryset = Worker.objects.all()
     serializer_class = serializers.WorkerSerializer
@@ -18,8 +21,10 @@ class WorkerViewSet(ScopedViewSet):
     ordering_fields = PERSON_ORDERING + ["completeness", "left_on", "monthly_income"]
 
 
-class EnterpriseViewSet(ScopedViewSet):
+class EnterpriseViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
     """聚集地企业台账。"""
+
+    ledger_kind = "enterprises"
 
     queryset = HostEnterprise.objects.all()
     serializer_class = serializers.EnterpriseSerializer
@@ -32,8 +37,10 @@ class EnterpriseViewSet(ScopedViewSet):
         return super().get_queryset().annotate(workers_count=Count("workers"))
 
 
-class MemberViewSet(ScopedViewSet):
+class MemberViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
     """农民工党员台账。"""
+
+    ledger_kind = "members"
 
     queryset = PartyMember.objects.all()
     serializer_class = serializers.MemberSerializer
@@ -42,8 +49,10 @@ class MemberViewSet(ScopedViewSet):
     ordering_fields = PERSON_ORDERING + ["joined_on", "out_since"]
 
 
-class ActivistViewSet(ScopedViewSet):
+class ActivistViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
     """入党积极分子台账。"""
+
+    ledger_kind = "activists"
 
     queryset = Activist.objects.all()
     serializer_class = serializers.ActivistSerializer

@@ -1,11 +1,69 @@
 """Serializer bases: validation through the model's own ``clean()`` (one rule, one place), unknown fields
-refused, personal data masked unless the caller may and asks to see it."""
+refused (no mass assignment), related choices limited to the caller's scope, personal data masked unless the caller
+may and asks to see it (SECURITY.md "scope", "personal data"; PIPL Art. 28, 51)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from organizations.models import Unit
+from zyparty import scoping
+
+# Records anyone in a county may link to, wherever in the county they are: places (a village is named in an address),
+# the host-place organizations the county partners with (they have no town), and the enterprises on the county's
+# ledger (workers from every town work at them). Everything else can only be linked inside the user's own scope.
+COUNTY_WIDE_CHOICES = {"organizations.unit", "organizations.hostplaceorganization", "ledgers.hostenterprise"}
+
+
+def _user_counties(user):
+    cached = getattr(user, "_zyparty_counties", None)
+    if cached is None:
+        cached = set()
+        for anchor in ("unit", "organization", "enterprise", "host_organization"):
+            if getattr(user, f"{anchor}_id", None):
+                county = getattr(getattr(user, anchor), "county_id", None)
+                if county:
+                    cached.add(county)
+        user._zyparty_counties = cached
+    return cached
+
+
+def scoped_choices(queryset, user):
+    """The related records ``user`` may attach a record to (API writes and admin forms alike; SECURITY.md "scope":
+    nobody can move or link a record outside their scope). Out-of-scope choices answer "does not exist"."""
+    model = queryset.model
+    if getattr(model, "scope_paths", None) is None:
+        return queryset
+    scope = scoping.scope_of(user)
+    if scope.everything:
+        return queryset
+    if model._meta.label_lower in COUNTY_WIDE_CHOICES:
+        counties = _user_counties(user) if not scope.is_empty else set()
+        return queryset.filter(scoping.scope_q(model, scope) | Q(county_id__in=counties))
+    return scoping.restrict(queryset, user)
+
+
+def fill_ancestry(instance):
+    """Give an unsaved (or just edited) record the county and town keys its ``save()`` would derive, so that the
+    scope check before saving judges the record as it will be stored. Records derive them in ``prepare()`` (the
+    ledgers' convention) or in ``save()`` from the unit they point at; both are mirrored here. The check is repeated
+    on the saved record (ScopedViewSet, ScopedAdmin.save_model), so a model deriving them otherwise is still safe."""
+    prepare = getattr(instance, "prepare", None)
+    if callable(prepare):
+        prepare()
+    fields = {f.name: f for f in instance._meta.concrete_fields if f.is_relation and f.related_model is Unit}
+    for target in ("county", "town"):
+        if target not in fields or getattr(instance, f"{target}_id") is not None:
+            continue
+        sources = [name for name in fields if name not in ("county", "town")] + (["town"] if target == "county" else [])
+        for name in sources:
+            unit = getattr(instance, name) if getattr(instance, fields[name].attname) is not None else None
+            derived = getattr(unit, f"{target}_id", None) if unit is not None else None
+            if derived is not None:
+                setattr(instance, f"{target}_id", derived)
+                break
+    return instance
 
 
 class UnitCodeField(serializers.SlugRelatedField):
@@ -24,7 +82,41 @@ class UnitCodeField(serializers.SlugRelatedField):
 
 
 class ModelCleanSerializer(serializers.ModelSerializer):
-    """Runs ``Model.clean()`` on the would-be instance and takes back the values it normalised."""
+    """Runs ``Model.clean()`` on the would-be instance and takes back the values it normalised; related records
+    can only be chosen inside the caller's scope (:func:`scoped_choices`)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not getattr(user, "is_authenticated", False) or request.method in ("GET", "HEAD", "OPTIONS"):
+            return fields
+        for name, field in fields.items():
+            relation = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+            if isinstance(relation, serializers.RelatedField) and not relation.read_only \
+                    and getattr(relation, "queryset", None) is not None:
+                queryset = scoped_choices(relation.queryset, user)
+                current = self._current_links(field.source or name)
+                if current:
+                    # Keeping an existing link is not attaching the record outside the editor's scope.
+                    queryset = queryset | queryset.model._default_manager.filter(pk__in=current)
+                relation.queryset = queryset
+        return fields
+
+    def _current_links(self, source):
+        instance = self.instance
+        if instance is None or not hasattr(instance, "_meta") or "." in source:
+            return []
+        try:
+            model_field = instance._meta.get_field(source)
+        except Exception:  # a serializer field that is not a model field
+            return []
+        if model_field.many_to_many:
+            return list(getattr(instance, model_field.name).values_list("pk", flat=True))
+        if model_field.is_relation and model_field.concrete:
+            value = getattr(instance, model_field.attname)
+            return [value] if value is not None else []
+        return []
 
     def to_internal_value(self, data):
         if hasattr(data, "keys"):

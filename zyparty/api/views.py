@@ -1,6 +1,9 @@
-"""The viewset every ledger and registry endpoint is built from: scoped querysets, scoped writes, ETag/If-Match,
-unmasking with a stated reason (audited)."""
+"""The viewset every ledger and registry endpoint is built from: scoped querysets (out of scope answers 404), scoped
+writes, ETag/If-Match, unmasking with a stated reason (audited), no caching (SECURITY.md "scope", "personal data",
+"concurrency", "HTTP"; PIPL Art. 28, 51)."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.response import Response
@@ -8,6 +11,7 @@ from rest_framework.response import Response
 from organizations.roles import UNMASK
 from zyparty import audit, context, scoping
 from zyparty.api.exceptions import PreconditionFailed, PreconditionRequired
+from zyparty.api.serializers import fill_ancestry
 from zyparty.models import AuditAction
 
 
@@ -31,10 +35,20 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             qs = qs.select_related(*self.select_related)
         if self.prefetch_related:
             qs = qs.prefetch_related(*self.prefetch_related)
-        if self.request.method in ("PUT", "PATCH", "DELETE"):
-            # Writers queue on the row, so the second of two concurrent edits sees the first one's version.
-            qs = qs.select_for_update(of=("self",))
         return qs.order_by(*(self.queryset.query.order_by or self.queryset.model._meta.ordering or ["pk"]))
+
+    def get_object(self):
+        if self.request.method in ("PUT", "PATCH", "DELETE"):
+            # Writers queue on the row, so the second of two concurrent edits sees the first one's version. The lock
+            # is taken on the plain scoped row: a subclass's queryset may aggregate, and FOR UPDATE cannot.
+            lookup = self.lookup_url_kwarg or self.lookup_field
+            if lookup in self.kwargs:
+                try:
+                    list(self.queryset.model.objects.restrict(self.request.user).select_for_update()
+                         .filter(**{self.lookup_field: self.kwargs[lookup]}).values_list("pk", flat=True))
+                except (TypeError, ValueError, DjangoValidationError):
+                    pass  # a malformed id: the lookup below answers 404
+        return super().get_object()
 
     # Personal data ---------------------------------------------------------------------------------------------
     def wants_unmask(self):
@@ -79,14 +93,25 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return response
 
     # Writes -------------------------------------------------------------------------------------------------
-    def _check_scope(self, serializer):
-        instance = serializer._validated_instance
+    def _check_scope(self, instance):
         if not scoping.permits(self.request.user, instance):
             raise exceptions.ValidationError({self.scope_error_field: [_("不在您的管辖范围内，不能保存到该区划或组织。")]})
 
+    def _save_in_scope(self, serializer):
+        """Nobody can create or move a record into a unit outside their scope (SECURITY.md "scope"): judged before
+        saving on the record as it will be stored, and again on the saved record, in a savepoint that a refusal
+        rolls back."""
+        pending = getattr(serializer, "_validated_instance", None)  # set by ModelCleanSerializer.validate
+        if pending is not None:
+            self._check_scope(fill_ancestry(pending))
+        with transaction.atomic():
+            instance = serializer.save()
+            self._check_scope(instance)
+        self._saved_etag = getattr(instance, "etag", None)
+        return instance
+
     def perform_create(self, serializer):
-        self._check_scope(serializer)
-        self._saved_etag = getattr(serializer.save(), "etag", None)
+        self._save_in_scope(serializer)
 
     def perform_update(self, serializer):
         instance = serializer.instance
@@ -96,8 +121,7 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                 raise PreconditionRequired()
             if given.strip() not in {instance.etag, f"W/{instance.etag}"}:
                 raise PreconditionFailed()
-        self._check_scope(serializer)
-        self._saved_etag = getattr(serializer.save(), "etag", None)
+        self._save_in_scope(serializer)
 
     def update(self, request, *args, **kwargs):
         response = super().update(request, *args, **kwargs)

@@ -1,0 +1,111 @@
+"""Celery tasks of the ledgers app: thin (STYLE.md), they take ids and call the workflows.
+
+A large import (``IMPORT_ASYNC_ROWS`` rows or more, issue 4) is checked and committed here; its BackgroundJob carries
+the progress the browser polls, so a reload of the page finds the bar where it was. Both tasks are idempotent: a
+batch already checked or committed is left as it is when the task runs again (ReliableTask retries, at-least-once
+delivery).
+"""
+
+from celery import shared_task
+from django.db import connection, connections
+from django.utils.translation import gettext as _
+
+from ledgers.models import ImportBatch, ImportStatus
+from zyparty import context, jobs
+from zyparty.models import BackgroundJob, JobStatus
+
+IMPORT_TASK = "ledgers.import_batch"
+PROGRESS_ALIAS = "ledgers_import_progress"
+CLEANUP_TASK = "ledgers.cleanup_imports"
+
+
+@shared_task(base=jobs.ReliableTask, name=IMPORT_TASK, bind=True)
+def import_batch(self, batch_id, action, job_id, user_id=None):
+    """``action`` is "check" (the preview) or "commit". An unexpected error puts the batch back where a retry can
+    take it (nothing was written: the commit is one transaction) and, after the last retry, fails the job."""
+    from ledgers import workflows
+    from organizations.models import User
+
+    batch = ImportBatch.objects.select_related("unit", "user").filter(pk=batch_id).first()
+    job = BackgroundJob.objects.filter(pk=job_id).first()
+    if batch is None or job is None or job.status in (JobStatus.DONE, JobStatus.FAILED):
+        return None
+    if action == "check" and batch.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKING):
+        jobs.job_finish(job.pk, result={"batch": batch.pk, "status": batch.status})
+        return batch.status
+    if action == "commit" and batch.status == ImportStatus.COMMITTED:
+        jobs.job_finish(job.pk, result={"batch": batch.pk, "status": batch.status})
+        return batch.status
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    jobs.job_start(job, total=batch.rows, message=_("正在读取文件"))
+
+    progress = _progress_writer(job.pk)
+
+    try:
+        with context.acting(user=user, channel="task"):
+            if action == "commit":
+                result = workflows.ledger_import_commit(user=user, batch=batch, progress=progress)
+            else:
+                result = workflows.ledger_import_check(batch=batch, user=user, progress=progress)
+    except Exception:
+        ImportBatch.objects.filter(pk=batch.pk, status__in=[ImportStatus.COMMITTING, ImportStatus.CHECKING]).update(
+            status=ImportStatus.FAILED if action == "commit" else ImportStatus.UPLOADED)
+        if self.request.retries >= self.max_retries:
+            jobs.job_finish(job.pk, failed=True, message=_("处理失败，已记录；请稍后重新导入或联系系统管理员。"))
+        raise
+    summary = {"batch": batch.pk, "status": result.batch.status, "rows": result.rows, "new": result.new,
+               "changed": result.changed, "unchanged": result.unchanged, "error_count": result.error_count}
+    if result.committed:
+        message = _("导入完成：新增%(n)d条，修改%(c)d条，未变%(u)d条。") % {
+            "n": result.new, "c": result.changed, "u": result.unchanged}
+    elif result.error_count:
+        message = _("发现%(e)d处错误，未写入任何数据。") % {"e": result.error_count}
+    else:
+        message = _("校验通过：新增%(n)d条，修改%(c)d条，未变%(u)d条，待提交。") % {
+            "n": result.new, "c": result.changed, "u": result.unchanged}
+    if PROGRESS_ALIAS in connections.settings:
+        connections[PROGRESS_ALIAS].close()
+    jobs.job_finish(job.pk, result=summary, message=message)
+    if user is not None:
+        jobs.notify(recipient=user, kind="import", title=f"{batch.get_kind_display()}：{message}"[:200],
+                    link=f"/ledgers/import/{batch.pk}/", dedup_key=f"import:{batch.pk}:{action}:{result.batch.status}")
+    return result.batch.status
+
+
+@shared_task(base=jobs.ReliableTask, name=CLEANUP_TASK)
+def cleanup_imports():
+    """Remove uploads left uncommitted for a day (SECURITY.md "uploads": temp files removed)."""
+    from ledgers.workflows import ledger_import_cleanup
+
+    return ledger_import_cleanup()
+
+
+def _progress_writer(job_id):
+    """How the import reports progress. A large commit on PostgreSQL checks rows while it copies them into the
+    table inside its one transaction (ledgers.workflows); progress written in that transaction would only show
+    at the end, so there it goes through a second connection of its own."""
+    if connection.vendor != "postgresql":
+        return lambda done, total, message=None: jobs.job_progress(job_id, done, total=total, message=message)
+    if PROGRESS_ALIAS not in connections.settings:
+        connections.settings[PROGRESS_ALIAS] = dict(connections.settings["default"])
+
+    def progress(done, total, message=None):
+        fields = {"done": done, "total": total}
+        if message is not None:
+            fields["message"] = message[:500]
+        BackgroundJob.objects.using(PROGRESS_ALIAS).filter(pk=job_id).update(**fields)
+
+    return progress
+
+
+def start_import_job(*, batch, action, user):
+    """A BackgroundJob for ``batch`` and its task, enqueued when the caller's transaction commits."""
+    job = BackgroundJob.objects.create(
+        kind=f"import_{action}", title=f"{batch.get_kind_display()} {batch.file_name}"[:200],
+        total=batch.rows, created_by=user if user is not None and user.is_authenticated else None,
+        message=_("排队中"))
+    ImportBatch.objects.filter(pk=batch.pk).update(job=job)
+    batch.job = job
+    jobs.enqueue(IMPORT_TASK, batch_id=batch.pk, action=action, job_id=job.pk,
+                 user_id=getattr(user, "pk", None))
+    return job

@@ -1,0 +1,373 @@
+"""Importing ledgers as a town clerk does it (issue 4; CONTRACT.md "Excel ledgers"; SECURITY.md "imports"): whole
+files or nothing, every bad cell named, real WPS/LibreOffice files, re-imports that change nothing."""
+
+import datetime
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from ledgers import workflows
+from ledgers.models import Activist, HostEnterprise, ImportBatch, ImportStatus, PartyMember, Worker
+from organizations.models import Unit
+from organizations.roles import Role
+from tests.factories import bad_checksum, credit_code, id_number, workbook_file, worker_row
+from zyparty.models import AuditAction, AuditEntry
+
+pytestmark = pytest.mark.django_db
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def clerk(world):
+    return world.users[Role.TOWN_CLERK]
+
+
+def preview(user, path, unit, kind="workers"):
+    return workflows.ledger_import_preview(user=user, kind=kind, file=path, unit=unit)
+
+
+def commit(user, path, unit, kind="workers"):
+    return workflows.ledger_import_commit(user=user, kind=kind, file=path, unit=unit)
+
+
+def test_one_bad_row_in_a_thousand_saves_nothing_and_names_the_cell(world, clerk, tmp_path):
+    rows = [worker_row(姓名=f"工人{i}", 身份证号=id_number(datetime.date(1980, 1, 1))) for i in range(1000)]
+    rows[736]["身份证号"] = bad_checksum(rows[736]["身份证号"])
+    before = Worker.objects.count()
+    result = commit(clerk, workbook_file(tmp_path / "台账.xlsx", rows, title="城关镇农民工台账"), world.town_a)
+    assert not result.committed and Worker.objects.count() == before
+    assert result.error_count == 1 and result.new == 999
+    [error] = result.errors
+    assert (error["sheet"], error["row"], error["column"], error["cell"]) == ("Sheet1", 739, "身份证号", "B739")
+    assert "校验位" in error["message"]
+    assert error["value"][4:14] == "*" * 10  # the report masks the ID number
+    assert result.batch.status == ImportStatus.INVALID
+    failure = AuditEntry.objects.get(action=AuditAction.IMPORT)
+    assert failure.result == "failure" and failure.changes["batch"] == result.batch.pk
+
+
+def test_preview_counts_and_writes_nothing(world, clerk, tmp_path):
+    rows = [worker_row(), worker_row(身份证号=world.workers["a"].id_number, 姓名="张三")]
+    result = preview(clerk, workbook_file(tmp_path / "w.xlsx", rows), world.town_a)
+    assert result.ok and (result.new, result.changed, result.unchanged) == (1, 1, 0)
+    assert result.batch.status == ImportStatus.VALID
+    assert not Worker.objects.filter(name="钱一").exists()
+    assert not AuditEntry.objects.filter(action=AuditAction.IMPORT).exists()
+    committed = workflows.ledger_import_commit(user=clerk, batch=result.batch)
+    assert committed.committed and Worker.objects.filter(name="钱一").exists()
+    assert not workflows.batch_path(committed.batch)  # the upload is removed once committed
+
+
+@pytest.mark.parametrize("name", ["wps_workers.xls", "wps_workers.ods", "wps_workers.xlsx"])
+def test_wps_file_with_title_rows_and_full_width_digits_imports(world, clerk, tmp_path, name):
+    path = tmp_path / name
+    shutil.copy(FIXTURES / name, path)
+    result = commit(clerk, path, world.town_a)
+    assert result.committed, result.errors
+    assert result.new == 5 and result.batch.sheets[0]["header_row"] == 3
+    chen = Worker.objects.get(name="陈一")
+    assert chen.id_number == "610924197503020034" and chen.phone == "13912345678"  # full-width folded
+    assert chen.monthly_income == 4500 and chen.left_on == datetime.date(2020, 6, 26)
+    assert chen.left_behind_children and not chen.left_behind_elderly
+    assert chen.party_wish == "yes" and chen.post_wish == "no" and chen.return_intention == "considering"
+    assert chen.destination_code == "330106" and chen.village == world.village_a
+    lin = Worker.objects.get(name="林二")
+    assert lin.id_number.endswith("X") and lin.left_on == datetime.date(2020, 6, 26)  # lower-case x, 2020年6月26日
+    assert lin.political_status == "league" and lin.return_intention == "none"
+    huang = Worker.objects.get(name="黄三")
+    assert huang.destination_code == "320583" and huang.left_behind_elderly  # 江苏苏州昆山
+    wu = Worker.objects.get(name="吴四")
+    assert wu.village == world.village_a2 and wu.direction == "in"  # village by its 12-digit code
+    assert wu.phone == "09155212345" and wu.left_on == datetime.date(2018, 10, 1)
+    zheng = Worker.objects.get(name="郑五")
+    assert zheng.left_on == datetime.date(2020, 5, 27) and zheng.phone == "13912345680"  # an Excel serial
+
+
+def test_reimporting_the_same_file_changes_nothing(world, clerk, tmp_path):
+    path = workbook_file(tmp_path / "w.xlsx", [worker_row(), worker_row(姓名="钱二", 身份证号=id_number(),
+                                                                        家庭情况="配偶在家务农")])
+    assert commit(clerk, path, world.town_a).committed
+    snapshot = list(Worker.objects.filter(name__startswith="钱").order_by("pk").values())
+    audits = AuditEntry.objects.count()
+    again = commit(clerk, path, world.town_a)
+    assert again.committed and (again.new, again.changed, again.unchanged) == (0, 0, 2)
+    assert list(Worker.objects.filter(name__startswith="钱").order_by("pk").values()) == snapshot
+    assert AuditEntry.objects.count() == audits + 1  # the batch's own entry, nothing per record
+
+
+def test_changed_rows_get_version_updated_by_and_one_batch_audit_entry(world, clerk, tmp_path):
+    target = world.workers["a"]
+    row = worker_row(身份证号=target.id_number, 姓名="张三", 就业技能="焊工")
+    result = commit(clerk, workbook_file(tmp_path / "w.xlsx", [row]), world.town_a)
+    assert result.committed and result.changed == 1
+    target.refresh_from_db()
+    assert target.skills == "焊工" and target.version == 2 and target.updated_by == clerk
+    assert target.enterprise == world.enterprise_a  # no credit code in the file: the link stays
+    entry = AuditEntry.objects.get(action=AuditAction.IMPORT)
+    assert entry.object_type == "ledgers.importbatch" and entry.object_id == str(result.batch.pk)
+    assert entry.changes["updated"] == 1 and entry.changes["created"] == 0 and entry.changes["batch"] == result.batch.pk
+    assert not AuditEntry.objects.filter(action=AuditAction.UPDATE, object_type="ledgers.worker").exists()
+    result.batch.refresh_from_db()
+    assert result.batch.audit_entry_id == entry.pk and result.batch.committed_at is not None
+
+
+def test_rows_of_another_town_are_errors(world, clerk, tmp_path):
+    rows = [worker_row(), worker_row(身份证号=id_number(), **{"户籍村(社区)": "610924101201"}),  # 金石村, 蒿坪镇
+            worker_row(身份证号=world.workers["b"].id_number, 姓名="孙七")]  # registered in 蒿坪镇
+    result = commit(clerk, workbook_file(tmp_path / "w.xlsx", rows), world.town_a)
+    assert not result.committed
+    by_row = {e["row"]: e for e in result.errors}
+    assert by_row[3]["column"] == "户籍村(社区)" and by_row[3]["code"] == "out_of_scope"
+    assert by_row[4]["code"] == "registered_elsewhere" and "其他乡镇" in by_row[4]["message"]
+    assert world.workers["b"].name == Worker.objects.get(pk=world.workers["b"].pk).name
+
+
+def test_village_names_resolve_inside_the_clerks_town(world, clerk, tmp_path):
+    rows = [worker_row(**{"户籍村(社区)": "金石村"})]  # exists, but in 蒿坪镇
+    result = preview(clerk, workbook_file(tmp_path / "w.xlsx", rows), world.town_a)
+    [error] = result.errors
+    assert error["code"] == "village_unknown" and "城关镇没有名为“金石村”" in error["message"]
+
+
+def test_duplicate_id_numbers_in_the_file_are_errors(world, clerk, tmp_path):
+    number = id_number()
+    rows = [worker_row(身份证号=number), worker_row(姓名="钱二", 身份证号=number.lower() if number.endswith("X")
+                                                   else " " + number)]
+    result = preview(clerk, workbook_file(tmp_path / "w.xlsx", rows), world.town_a)
+    [error] = result.errors
+    assert error["row"] == 3 and error["code"] == "duplicate_in_file" and "第2行" in error["message"]
+
+
+def test_id_number_typed_as_a_number_is_a_clear_error(world, clerk, tmp_path):
+    rows = [worker_row(身份证号=610924199001011234)]
+    result = preview(clerk, workbook_file(tmp_path / "w.xlsx", rows, text_columns=()), world.town_a)
+    [error] = result.errors
+    assert error["code"] == "number_lost_digits" and "15位" in error["message"] and "文本" in error["message"]
+
+
+def test_every_error_of_a_row_is_reported_with_its_column(world, clerk, tmp_path):
+    rows = [worker_row(联系电话="12345", 务工地="火星基地", 外出时间="2020.13.1", 从事行业="炼丹", 入党意愿="也许",
+                       统一社会信用代码="91350100M000100Y44", 姓名="")]
+    result = preview(clerk, workbook_file(tmp_path / "w.xlsx", rows), world.town_a)
+    columns = {e["column"]: e["message"] for e in result.errors}
+    assert set(columns) == {"联系电话", "务工地", "外出时间", "从事行业", "入党意愿", "统一社会信用代码", "姓名"}
+    assert "手机号应为11位" in columns["联系电话"] and "无法识别务工地" in columns["务工地"]
+    assert "可选值" in columns["从事行业"] and "制造业" in columns["从事行业"]
+
+
+def test_missing_required_column_and_no_header(world, clerk, tmp_path):
+    rows = [{"姓名": "钱一", "联系电话": "13912345678"}]
+    result = preview(clerk, workbook_file(tmp_path / "w.xlsx", rows), world.town_a)
+    assert [(e["column"], e["code"]) for e in result.errors] == [("身份证号", "missing_column")]
+    nothing = preview(clerk, workbook_file(tmp_path / "x.xlsx", [{"序号": 1, "名字": "钱一"}]), world.town_a)
+    assert [e["code"] for e in nothing.errors] == ["no_header"] and "表头" in nothing.errors[0]["message"]
+    empty = preview(clerk, workbook_file(tmp_path / "e.xlsx", [], headers=["姓名", "身份证号"]), world.town_a)
+    assert [e["code"] for e in empty.errors] == ["empty"]
+
+
+def test_rows_are_read_from_every_sheet(world, clerk, tmp_path):
+    import openpyxl
+
+    path = workbook_file(tmp_path / "w.xlsx", [worker_row()], sheet="东河村")
+    book = openpyxl.load_workbook(path)
+    other = book.create_sheet("西坝村")
+    other.append(["姓名", "身份证号", "户籍村(社区)"])
+    other.append(["钱三", id_number(), "西坝村"])
+    book.save(path)
+    result = commit(clerk, path, world.town_a)
+    assert result.committed and result.new == 2
+    assert Worker.objects.get(name="钱三").village == world.village_a2
+
+
+def test_concurrent_edit_between_check_and_write_writes_nothing(world, clerk, tmp_path):
+    target = world.workers["a"]
+    rows = [worker_row(身份证号=target.id_number, 姓名="张三改", **{"户籍村(社区)": "东河村"}), worker_row()]
+
+    def someone_else_saves(done, total, message=None):
+        if message == "正在写入数据库":
+            Worker.objects.filter(pk=target.pk).update(version=target.version + 5)
+
+    result = workflows.ledger_import_commit(user=clerk, kind="workers", file=workbook_file(tmp_path / "w.xlsx", rows),
+                                            unit=world.town_a, progress=someone_else_saves)
+    assert not result.committed and result.batch.status == ImportStatus.FAILED
+    assert [e["code"] for e in result.errors] == ["conflict"]
+    assert not Worker.objects.filter(name="钱一").exists() and Worker.objects.get(pk=target.pk).name == "张三"
+
+
+def test_clerk_of_another_town_cannot_import_into_this_one(world, tmp_path):
+    with pytest.raises(workflows.ImportRefused):
+        preview(world.clerk_b, workbook_file(tmp_path / "w.xlsx", [worker_row()]), world.town_a)
+    with pytest.raises(workflows.ImportRefused):
+        preview(world.users[Role.VILLAGE_LIAISON], workbook_file(tmp_path / "w.xlsx", [worker_row()]), world.village_a)
+
+
+def test_county_import_disambiguates_villages_by_town_column(world, tmp_path):
+    staff = world.users[Role.COUNTY_STAFF]
+    Unit.objects.create(code="610924101202", name="东河村")  # a second 东河村, in 蒿坪镇
+    rows = [worker_row(), worker_row(身份证号=id_number(), 姓名="钱二", 所属乡镇="蒿坪镇")]
+    ambiguous = preview(staff, workbook_file(tmp_path / "a.xlsx", rows[:1]), world.county)
+    assert [e["code"] for e in ambiguous.errors] == ["village_ambiguous"]
+    rows[0]["所属乡镇"] = "610924100"
+    result = commit(staff, workbook_file(tmp_path / "b.xlsx", rows), world.county)
+    assert result.committed
+    assert Worker.objects.get(name="钱一").town == world.town_a
+    assert Worker.objects.get(name="钱二").village.code == "610924101202"
+
+
+# The other ledgers -------------------------------------------------------------------------------------------------
+def test_members_by_organization_name(world, clerk, tmp_path):
+    number = id_number(datetime.date(1980, 2, 2))
+    rows = [{"姓名": "党员甲", "身份证号": number, "入党日期": "2010.7.1", "转正日期": "2011年7月1日",
+             "组织关系所在党组织": "东河村党支部", "参加活动党组织": "城关镇驻杭州流动党员党支部", "流动党员活动证号": "SX001",
+             "备注": ""},
+            {"姓名": "党员乙", "身份证号": id_number(datetime.date(1981, 3, 3)), "入党日期": "2015-07-01", "转正日期": "",
+             "组织关系所在党组织": "金石村党支部", "参加活动党组织": "", "流动党员活动证号": "", "备注": ""},
+            {"姓名": "党员丙", "身份证号": id_number(datetime.date(2005, 3, 3)), "入党日期": "2015-07-01",
+             "组织关系所在党组织": "东河村党支部"}]
+    result = preview(clerk, workbook_file(tmp_path / "m.xlsx", rows), world.town_a, kind="members")
+    errors = {e["row"]: e for e in result.errors}
+    assert errors[3]["column"] == "组织关系所在党组织" and errors[3]["code"] == "organization_unknown"  # not in scope
+    assert errors[4]["column"] == "入党日期" and "十八岁" in errors[4]["message"]  # the model's own rule
+    result = commit(clerk, workbook_file(tmp_path / "m2.xlsx", rows[:1]), world.town_a, kind="members")
+    assert result.committed
+    member = PartyMember.objects.get(name="党员甲")
+    assert member.home_organization == world.org_a and member.activity_organization == world.outpost_a
+    assert member.village == world.village_a and member.town == world.town_a and member.category == "full"
+    assert member.full_member_on == datetime.date(2011, 7, 1)
+
+
+def test_activists_and_their_stage(world, clerk, tmp_path):
+    rows = [{"姓名": "积极分子甲", "身份证号": id_number(datetime.date(1996, 1, 1)), "申请入党日期": "2024.3.1",
+             "确定积极分子日期": "2024.9.1", "培养联系人": "李四、王五", "培养党组织": "城关镇驻杭州流动党员党支部",
+             "户籍地党组织": "东河村党支部"},
+            {"姓名": "积极分子乙", "身份证号": id_number(datetime.date(1997, 1, 1)), "申请入党日期": "2024.3.1",
+             "确定积极分子日期": "2024.1.1", "户籍地党组织": "东河村党支部"}]
+    result = preview(clerk, workbook_file(tmp_path / "a.xlsx", rows), world.town_a, kind="activists")
+    [error] = result.errors
+    assert error["row"] == 3 and error["column"] == "确定积极分子日期" and "不能早于" in error["message"]
+    assert commit(clerk, workbook_file(tmp_path / "b.xlsx", rows[:1]), world.town_a, kind="activists").committed
+    activist = Activist.objects.get(name="积极分子甲")
+    assert activist.stage == "activist" and activist.village == world.village_a
+    assert activist.cultivating_organization == world.outpost_a
+
+
+def test_enterprises_by_credit_code(world, clerk, tmp_path):
+    code = credit_code("440306")
+    rows = [{"企业名称": "深圳新华电子有限公司", "统一社会信用代码": code.lower(), "所在地": "广东省深圳市宝安区",
+             "行业": "制造业", "党建联络员": "赵一", "联络员电话": "13800001111", "党组织": "", "备注": ""},
+            {"企业名称": world.enterprise_a.name, "统一社会信用代码": world.enterprise_a.credit_code, "所在地": "",
+             "行业": "", "党建联络员": "钱二", "联络员电话": "", "党组织": "", "备注": ""}]
+    result = commit(clerk, workbook_file(tmp_path / "e.xlsx", rows, text_columns=("统一社会信用代码", "联络员电话")),
+                    world.town_a, kind="enterprises")
+    assert result.committed and (result.new, result.changed) == (1, 1)
+    made = HostEnterprise.objects.get(credit_code=code)
+    assert made.location_code == "440306" and made.town == world.town_a and made.liaison_phone == "13800001111"
+    assert HostEnterprise.objects.get(pk=world.enterprise_a.pk).liaison_name == "钱二"
+
+
+def test_a_second_county_sets_itself_up_from_a_sheet_of_codes(world, tmp_path):
+    rows = [{"区划代码": "610926101201", "名称": "松树村"}, {"区划代码": "610926", "名称": "平利县"},
+            {"区划代码": "610926100", "名称": "城关镇"}, {"区划代码": "610926101", "名称": "老县镇"},
+            {"区划代码": "610926100001", "名称": "城关社区"}, {"区划代码": 610926100201, "名称": "三里垭村"}]
+    path = workbook_file(tmp_path / "units.xlsx", rows, text_columns=())
+    call_command("import_ledger", "units", str(path), stdout=open("/dev/null", "w"))
+    county = Unit.objects.get(code="610926")
+    assert county.level == "county" and county.county_id == county.pk
+    village = Unit.objects.get(code="610926101201")
+    assert village.parent.code == "610926101" and village.town.code == "610926101" and village.county == county
+    assert Unit.objects.get(code="610926100201").name == "三里垭村"  # a code typed as a number is fine (12 digits)
+    assert Unit.objects.get(code="610924").name == "紫阳县"  # the demo county beside it is untouched
+    batch = ImportBatch.objects.get(kind="units")
+    assert batch.status == ImportStatus.COMMITTED and batch.new_count == 6 and batch.user is None
+
+
+def test_units_outside_scope_or_without_parent_are_errors(world, tmp_path):
+    admin = world.users[Role.COUNTY_ADMIN]
+    rows = [{"区划代码": "610924102", "名称": "汉王镇"}, {"区划代码": "610924102201", "名称": "新村"},
+            {"区划代码": "610925101", "名称": "别县的镇"}, {"区划代码": "610924199201", "名称": "孤儿村"},
+            {"区划代码": "6109241", "名称": "错码"}]
+    result = workflows.ledger_import_commit(user=admin, kind="units", file=workbook_file(tmp_path / "u.xlsx", rows),
+                                            unit=None)
+    codes = {e["value"]: e["code"] for e in result.errors}
+    assert codes == {"610925101": "out_of_scope", "610924199201": "invalid", "6109241": "invalid"}
+    assert not Unit.objects.filter(code="610924102").exists()  # all or nothing
+    ok = workflows.ledger_import_commit(user=admin, kind="units", file=workbook_file(tmp_path / "v.xlsx", rows[:2]))
+    assert ok.committed and Unit.objects.get(code="610924102201").town.code == "610924102"
+
+
+# The command ---------------------------------------------------------------------------------------------------------
+def test_import_ledger_command_dry_run_then_commit(world, tmp_path, capsys):
+    path = workbook_file(tmp_path / "w.xlsx", [worker_row()])
+    call_command("import_ledger", "workers", str(path), "--unit", "610924100", "--user", "clerk_a", "--dry-run")
+    out = capsys.readouterr().out
+    assert "新增 1" in out and "未写入" in out and not Worker.objects.filter(name="钱一").exists()
+    call_command("import_ledger", "workers", str(path), "--unit", "610924100", "--user", "clerk_a")
+    assert "已全部写入" in capsys.readouterr().out
+    assert Worker.objects.get(name="钱一").created_by.username == "clerk_a"
+    bad = workbook_file(tmp_path / "bad.xlsx", [worker_row(身份证号="123")])
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import_ledger", "workers", str(bad), "--unit", "610924100")
+    assert exit_.value.code == 1 and "身份证号应为18位" in capsys.readouterr().out
+
+
+def test_stale_uploads_are_cleaned_up(world, clerk, tmp_path):
+    result = preview(clerk, workbook_file(tmp_path / "w.xlsx", [worker_row()]), world.town_a)
+    path = workflows.batch_path(result.batch)
+    assert path.exists() and path.is_relative_to(workflows.import_dir())
+    assert workflows.ledger_import_cleanup(older_than_hours=1) == 0
+    ImportBatch.objects.filter(pk=result.batch.pk).update(
+        created_at=result.batch.created_at - datetime.timedelta(hours=30))
+    assert workflows.ledger_import_cleanup(older_than_hours=24) == 1
+    assert not path.exists()
+    assert ImportBatch.objects.get(pk=result.batch.pk).status == ImportStatus.ABANDONED
+
+
+def test_large_files_are_checked_in_parallel_processes_with_the_same_result(world, clerk, tmp_path, settings):
+    """Above IMPORT_PARALLEL_MIN_ROWS the rows are checked in forked workers; errors keep file order, counts add up,
+    and what is written is the same as a serial check would write."""
+    settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 10, 3
+    assert workflows._worker_count(40) == min(3, __import__("os").cpu_count())
+    rows = [worker_row(姓名=f"并行{i}", 身份证号=id_number()) for i in range(40)]
+    rows[5]["联系电话"], rows[33]["外出时间"] = "123", "2020.2.30"
+    rows.append(worker_row(身份证号=world.workers["a"].id_number, 姓名="张三", 就业技能="焊工"))
+    checked = preview(clerk, workbook_file(tmp_path / "p.xlsx", rows), world.town_a)
+    assert [(e["row"], e["column"]) for e in checked.errors] == [(7, "联系电话"), (35, "外出时间")]
+    assert (checked.new, checked.changed) == (38, 1)
+    rows[5]["联系电话"], rows[33]["外出时间"] = "13912345678", "2020.2.28"
+    result = commit(clerk, workbook_file(tmp_path / "q.xlsx", rows), world.town_a)
+    assert result.committed and (result.new, result.changed) == (40, 1)
+    assert Worker.objects.filter(name__startswith="并行").count() == 40
+    assert Worker.objects.get(name="并行33").left_on == datetime.date(2020, 2, 28)
+    assert Worker.objects.get(pk=world.workers["a"].pk).skills == "焊工"
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not __import__("os").environ.get("DATABASE_URL", "").startswith("postgres"),
+                    reason="streaming COPY is the PostgreSQL path (DATABASE_URL=postgres://…)")
+def test_large_commit_streams_rows_and_still_writes_nothing_on_an_error(world, clerk, tmp_path, settings):
+    """On PostgreSQL the workers' rows are copied in while the others are still being checked, inside the one
+    transaction: a bad row in the last chunk still leaves the table untouched."""
+    settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 10, 2
+    rows = [worker_row(姓名=f"流式{i}", 身份证号=id_number()) for i in range(4500)]  # several 2,000-row batches
+    rows[-1]["户籍村(社区)"] = "不存在村"
+    seen = []
+    result = workflows.ledger_import_commit(user=clerk, kind="workers", file=workbook_file(tmp_path / "s.xlsx", rows),
+                                            unit=world.town_a, progress=lambda done, total, m=None: seen.append(done))
+    assert not result.committed and [e["row"] for e in result.errors] == [4501]
+    assert not Worker.objects.filter(name__startswith="流式").exists()
+    rows[-1]["户籍村(社区)"] = "西坝村"
+    result = workflows.ledger_import_commit(user=clerk, kind="workers", file=workbook_file(tmp_path / "t.xlsx", rows),
+                                            unit=world.town_a, progress=lambda done, total, m=None: seen.append(done))
+    assert result.committed and result.new == 4500 and "check+write" in result.timings
+    assert Worker.objects.filter(name__startswith="流式").count() == 4500
+    assert max(seen) == 4500
+
+
+def test_odd_cell_types_are_errors_not_crashes(world, clerk, tmp_path):
+    rows = [worker_row(外出时间=datetime.time(8, 30), 身份证号=datetime.date(1990, 1, 1), 备注=12.5, 姓名=12345,
+                       家庭情况="=A1&B1", **{"户籍村(社区)": 610924100201.0, "月收入(元)": True})]
+    result = preview(clerk, workbook_file(tmp_path / "odd.xlsx", rows, text_columns=()), world.town_a)
+    columns = {e["column"] for e in result.errors}
+    assert columns == {"月收入(元)", "外出时间", "身份证号"}
