@@ -62,7 +62,8 @@ logger = logging.getLogger(__name__)
 
 MAX_STORED_ERRORS = 20_000
 PROGRESS_EVERY = 5_000
-STREAM_ROWS = 2_000
+STREAM_ROWS = 2_000  # a worker sends its prepared rows this often
+COPY_ROWS = 10_000  # the writing process copies them in batches this large
 AUDIT_COLUMNS = {"id", "created_at", "updated_at", "created_by_id", "updated_by_id", "version"}
 
 
@@ -544,11 +545,17 @@ class _ImportRun:
         writer, total = self.writer, self.total_rows
         saved = (list(self.errors), self.error_count, dict(self.counts))
         self.tick(0, total, _("正在校验并写入"))
-        received = [0]
+        received, pending = [0], []
+
+        def copy_pending():
+            if pending:
+                insert_rows(writer.model, writer.insert_columns, pending, chunk=len(pending))
+                pending.clear()
 
         def on_rows(rows, checked):
-            if self.error_count == 0:
-                insert_rows(writer.model, writer.insert_columns, rows)
+            pending.extend(rows)
+            if len(pending) >= COPY_ROWS:
+                copy_pending()
             received[0] += checked
             self.tick(min(received[0], total), total)
 
@@ -559,9 +566,10 @@ class _ImportRun:
                     raise _WorkerFailed
                 for partial in partials:
                     self._merge(partial)
-                self._lap("check+write")
                 if self.error_count:
                     raise _Rollback
+                copy_pending()
+                self._lap("check+write")
                 writer.inserts = []  # all copied already; the changed rows follow
                 writer.flush()
                 self._lap("write")
@@ -847,9 +855,14 @@ class _Errors:
 
 
 def _worker_count(rows) -> int:
-    """Processes for the row checks: 1 below ``IMPORT_PARALLEL_MIN_ROWS`` rows (forking costs more than it saves),
-    else one per core up to ``IMPORT_WORKERS``."""
+    """Processes for the row checks: 1 below ``IMPORT_PARALLEL_MIN_ROWS`` rows (forking costs more than it saves) or
+    in a process running other threads, else one per core up to ``IMPORT_WORKERS``. Large files reach this in the
+    Celery worker or ``manage.py import_ledger``; a web request hands them to a job first (IMPORT_ASYNC_ROWS)."""
     if rows < getattr(settings, "IMPORT_PARALLEL_MIN_ROWS", 10_000) or not hasattr(os, "fork"):
+        return 1
+    import threading
+
+    if threading.active_count() > 1:  # e.g. a threaded web worker: forking beside other threads is not safe
         return 1
     return max(1, min(getattr(settings, "IMPORT_WORKERS", 4), os.cpu_count() or 1))
 
@@ -924,7 +937,8 @@ def _fork_stream(check, chunks, on_rows):
     back and checks again the ordinary way)."""
     import gc
     import pickle
-    import selectors
+    import queue
+    import threading
 
     workers = []
     gc.collect()
@@ -959,61 +973,93 @@ def _fork_stream(check, chunks, on_rows):
             os.close(write_end)
             workers.append((pid, read_end, bytearray()))
     except OSError:
+        _kill(workers)
         _reap(workers)
         return None
     finally:
         gc.unfreeze()
+    # A reader thread drains the workers' pipes the whole time, so they never wait while this thread is inside a
+    # COPY (psycopg2 lets other threads run while it waits on the server).
+    frames = queue.SimpleQueue()
+    reader = threading.Thread(target=_drain, args=(workers, frames), name="import-stream-reader", daemon=True)
+    reader.start()
     results = [None] * len(workers)
     failed = False
+    try:
+        while True:
+            frame = frames.get()
+            if frame is None:
+                break
+            index, kind, *payload = frame
+            if kind == "rows":
+                if not failed:
+                    on_rows(*payload)
+            elif kind == "done":
+                results[index] = payload[0]
+            elif kind == "eof":
+                failed = failed or results[index] is None
+            else:
+                logger.warning("import worker failed: %s", payload[0])
+                failed = True
+    except BaseException:
+        _kill(workers)
+        reader.join()
+        _reap(workers)
+        raise
+    reader.join()
+    _reap(workers)
+    return None if failed or any(r is None for r in results) else results
+
+
+def _drain(workers, frames):
+    """Read length-prefixed pickled frames from every worker's pipe into ``frames``; None once all pipes closed."""
+    import pickle
+    import selectors
+
     selector = selectors.DefaultSelector()
+    buffers = {}
     for index, (_pid, fd, _buf) in enumerate(workers):
         selector.register(fd, selectors.EVENT_READ, index)
+        buffers[index] = bytearray()
     open_count = len(workers)
     try:
         while open_count:
             for key, _events in selector.select():
                 index = key.data
-                _pid, fd, buffer = workers[index]
-                data = os.read(fd, 1 << 20)
+                try:
+                    data = os.read(key.fd, 1 << 20)
+                except OSError:
+                    data = b""
                 if not data:
-                    selector.unregister(fd)
+                    selector.unregister(key.fd)
                     open_count -= 1
-                    if results[index] is None:
-                        failed = True
+                    frames.put((index, "eof"))
                     continue
+                buffer = buffers[index]
                 buffer.extend(data)
                 while len(buffer) >= 8:
                     size = int.from_bytes(buffer[:8], "little")
                     if len(buffer) < 8 + size:
                         break
-                    frame = pickle.loads(bytes(buffer[8:8 + size]))
+                    frames.put((index, *pickle.loads(bytes(buffer[8:8 + size]))))
                     del buffer[:8 + size]
-                    if frame[0] == "rows":
-                        if not failed:
-                            on_rows(frame[1], frame[2])
-                    elif frame[0] == "done":
-                        results[index] = frame[1]
-                    else:
-                        logger.warning("import worker failed: %s", frame[1])
-                        failed = True
-    except BaseException:
-        _reap(workers, kill=True)
-        raise
     finally:
         selector.close()
-    _reap(workers)
-    return None if failed or any(r is None for r in results) else results
+        frames.put(None)
 
 
-def _reap(workers, kill=False):
+def _kill(workers):
     import signal
 
+    for pid, _fd, _buf in workers:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _reap(workers):
     for pid, fd, _buf in workers:
-        if kill:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         try:
             os.close(fd)
         except OSError:

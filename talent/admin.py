@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from talent import choices, rules, workflows
-from talent.forms import CaseChangeForm, CaseCloseForm, CaseOpenForm, StepForm
+from talent.forms import CaseChangeForm, CaseCloseForm, CaseOpenForm, StepForm, UndoForm
 from talent.models import (
     Appointment,
     Award,
@@ -53,6 +53,7 @@ class TimeLimitAdmin(admin.ModelAdmin):
 
 class CalendarAdmin(admin.ModelAdmin):
     list_display = ("date", "weekday", "name", "note")
+    ordering = ("-date",)  # the years a county adds come first
     search_fields = ("name", "note")
     date_hierarchy = "date"
     list_per_page = 100
@@ -197,8 +198,13 @@ class DevelopmentCaseAdmin(ScopedAdmin):
         links = [(reverse("admin:talent_developmentstep_add") + f"?case={obj.pk}&step={n}",
                   choices.Step(n).label) for n in allowed]
         close = reverse("admin:talent_developmentcase_close", args=[obj.pk])
-        return format_html("{} · <a href=\"{}\">{}</a>", format_html_join(" · ", '<a href="{}">{}</a>', links),
+        html = format_html("{} · <a href=\"{}\">{}</a>", format_html_join(" · ", '<a href="{}">{}</a>', links),
                            close, _("终止案卷"))
+        last = obj.steps.order_by("-id").first()
+        if last is not None and last.step != choices.Step.APPLICATION:
+            undo = reverse("admin:talent_developmentstep_undo", args=[last.pk])
+            html = format_html('{} · <a href="{}">{}</a>', html, undo, _("撤销最后一步"))
+        return html
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -306,19 +312,34 @@ class DevelopmentStepAdmin(ScopedAdmin):
         pass  # the workflow saved the participants
 
     def has_change_permission(self, request, obj=None):
-        return False  # a step is a record of what happened; a wrong one is undone (deleted) while it is the last
+        return False  # a step is a record of what happened; a wrong last step is undone, with a reason
 
     def has_delete_permission(self, request, obj=None):
-        """Only the last step of a case, never ① nor an approval already written to the members' ledger."""
-        if not super().has_delete_permission(request, obj) or obj is None:
-            return super().has_delete_permission(request, obj) and obj is None
-        last = DevelopmentStep.objects.filter(case_id=obj.case_id).order_by("-id").values_list("pk", flat=True).first()
-        approval = obj.step in (choices.Step.APPROVAL, choices.Step.FULL_APPROVAL) and obj.outcome == "approved"
-        return last == obj.pk and obj.step != choices.Step.APPLICATION and not approval
+        return False
 
-    def delete_model(self, request, obj):
-        workflows.development_step_undo(step=obj, user=request.user,
-                                        reason=_("在管理后台撤销（%(u)s）") % {"u": request.user.username})
+    def get_urls(self):
+        extra = [path("<int:pk>/undo/", self.admin_site.admin_view(self.undo_view),
+                      name="talent_developmentstep_undo")]
+        return extra + super().get_urls()
+
+    def undo_view(self, request, pk):
+        """Undo the last step of a case, with the reason (audited) — ① and approvals written to the members'
+        ledger excepted (talent.workflows.development_step_undo)."""
+        step = get_object_or_404(self.get_queryset(request).select_related("case"), pk=pk)
+        if not request.user.has_perm("talent.undo_developmentstep"):
+            raise PermissionDenied
+        form = UndoForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                workflows.development_step_undo(step=step, user=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("已撤销该步骤。"))
+                return redirect(reverse("admin:talent_developmentcase_change", args=[step.case_id]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": step.case,
+                   "step": step, "form": form, "title": _("撤销发展步骤")}
+        return render(request, "talent/admin_undo.html", context)
 
 
 # Talent pipeline ------------------------------------------------------------------------------------------------

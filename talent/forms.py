@@ -44,6 +44,11 @@ class CaseOpenForm(forms.ModelForm):
 
     user = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.applied_on:
+            self.fields["application_date"].initial = self.instance.applied_on
+
     def clean(self):
         data = super().clean()
         if self.errors:
@@ -81,6 +86,10 @@ class CaseChangeForm(forms.ModelForm):
 class CaseCloseForm(forms.Form):
     reason = forms.CharField(label=_("终止原因"), max_length=200)
     on = forms.DateField(label=_("终止日期"), required=False, widget=admin.widgets.AdminDateWidget)
+
+
+class UndoForm(forms.Form):
+    reason = forms.CharField(label=_("撤销理由"), max_length=200, help_text=_("记入审计日志。"))
 
 
 class StepForm(forms.ModelForm):

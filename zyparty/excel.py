@@ -19,8 +19,8 @@ Reading (issue 4; SECURITY.md "uploads"; PERFORMANCE.md "imports"):
 Writing:
 
 - :class:`XlsxStreamWriter` writes SpreadsheetML directly into the zip, row by row, in constant memory. openpyxl's
-  write-only mode needs about 50 s for 100,000 × 20 cells on the reference machine, beyond the 15 s export target of
-  issue 4; this writer needs a few seconds. Text cells carry the text number format (so an ID stays text when a clerk
+  write-only mode took 53 s for 100,000 × 20 cells on the project's 2-core machine (PERFORMANCE.md: 16–21 s on a
+  faster one), beyond the 15 s export target of issue 4; this writer takes a few seconds (bench/excel_bench.py). Text cells carry the text number format (so an ID stays text when a clerk
   edits it) and every text that starts with ``=``, ``+``, ``-``, ``@`` (or a tab/CR) is written as an explicit string
   with ``quotePrefix`` — Excel's own leading apostrophe — so it never evaluates (SECURITY.md "exports", OWASP CSV
   injection). Bad cells can be filled red and carry a comment (the annotated copy of an import).

@@ -185,8 +185,14 @@ STATICFILES_FINDERS = [
 
 # "default" stays per process; "aggregates" holds the dashboard's precomputed figures in a database table (created by
 # migrations) so every gunicorn worker and the Celery worker share one copy with no extra server (zyparty.dashboard).
+# The default cache holds API throttle counters: shared through Redis when the broker is Redis (several web
+# workers), per process in the embedded setup. Dashboard aggregates always live in the database.
+_redis_cache = os.environ.get("REDIS_CACHE_URL") or (
+    os.environ.get("CELERY_BROKER_URL", "") if os.environ.get("CELERY_BROKER_URL", "").startswith("redis") else "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": ({"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_cache,
+                 "KEY_PREFIX": "zyparty"} if _redis_cache else
+                {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}),
     "aggregates": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "zyparty_cache",
                    "TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 5000}},
 }

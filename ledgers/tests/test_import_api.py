@@ -170,3 +170,18 @@ def test_units_import_and_template_for_a_county_admin(api, world, tmp_path):
     assert api.get("/api/v1/units/template/").status_code == 200
     api.force_authenticate(world.users[Role.TOWN_CLERK])  # a clerk may not set up units
     assert api.post("/api/v1/units/import/", {"file": upload(path)}, format="multipart").status_code == 403
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not __import__("os").environ.get("DATABASE_URL", "").startswith("postgres"),
+                    reason="the streaming commit and its second progress connection are the PostgreSQL path")
+def test_large_file_job_streams_on_postgresql(clerk_api, world, tmp_path, settings,
+                                              django_capture_on_commit_callbacks):
+    settings.IMPORT_ASYNC_ROWS, settings.IMPORT_PARALLEL_MIN_ROWS = 3, 3
+    rows = [worker_row(姓名=f"作业{i}", 身份证号=id_number()) for i in range(12)]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(clerk_api, workbook_file(tmp_path / "w.xlsx", rows))
+    assert response.status_code == 202
+    job = BackgroundJob.objects.get(pk=response.json()["job"])
+    assert job.status == JobStatus.DONE and job.result["new"] == 12 and job.result["status"] == "committed"
+    assert Worker.objects.filter(name__startswith="作业").count() == 12

@@ -33,8 +33,8 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return queryset.restrict(request.user) if request is not None else queryset.none()
 
 
-class StrictSerializer(serializers.Serializer):
-    """Refuses unknown fields, like the model serializers of the project."""
+class StrictMixin:
+    """Refuses unknown and read-only fields, like the other serializers of the project."""
 
     def to_internal_value(self, data):
         if hasattr(data, "keys"):
@@ -44,14 +44,15 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class StrictSerializer(StrictMixin, serializers.Serializer):
+    pass
+
+
 # Development --------------------------------------------------------------------------------------------------------
 
 
-class StrictModelSerializer(serializers.ModelSerializer):
-    """Refuses unknown and read-only fields, like the other model serializers of the project."""
-
-    def to_internal_value(self, data):
-        return StrictSerializer.to_internal_value(self, data)
+class StrictModelSerializer(StrictMixin, serializers.ModelSerializer):
+    pass
 
 
 class ParticipantSerializer(StrictSerializer):

@@ -5,7 +5,8 @@ rule's reason; out-of-scope records are 404; a role that may not take a step is 
 """
 
 from django.db.models import Prefetch
-from rest_framework import status, viewsets
+from django.utils.translation import gettext as _
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -18,14 +19,12 @@ from talent.models import (
     DevelopmentStep,
     Nomination,
     QuotaResult,
-    QuotaRule,
     ReserveCadre,
     ReturneeVenture,
     Talent,
-    TimeLimit,
 )
-from zyparty import context
 from zyparty.api.exceptions import PreconditionFailed, PreconditionRequired
+from zyparty.api.permissions import HasPermission
 from zyparty.api.views import ScopedViewSet
 
 STEPS = Prefetch("steps", queryset=DevelopmentStep.objects.order_by("id").prefetch_related("participants"))
@@ -40,7 +39,7 @@ def _if_match(request, instance):
 
 
 class DevelopmentCaseViewSet(ScopedViewSet):
-    """发展党员案卷：POST 受理入党申请（步骤①）；PATCH 转接组织或修改备注（须 If-Match）；POST …/close/ 终止。
+    """发展党员案卷：POST 受理入党申请（步骤①）；PATCH 转接组织或修改备注（须 If-Match）；POST …/close/ 终止（案卷不删除）。
     步骤通过 development-steps 记录。"""
 
     queryset = DevelopmentCase.objects.all()
@@ -49,34 +48,44 @@ class DevelopmentCaseViewSet(ScopedViewSet):
     select_related = ("county", "town", "village", "organization")
     prefetch_related = (STEPS,)
     ordering_fields = ["id", "applied_on", "approved_on", "probation_ends_on", "current_step", "updated_at"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    scope_error_field = "organization"
+
+    def perform_create(self, serializer):
+        serializer.instance = workflows.development_case_open(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        case = serializer.instance
+        _if_match(self.request, case)
+        data = dict(serializer.validated_data)
+        notes, is_mobile = data.pop("notes", None), data.pop("is_mobile", None)
+        if data:
+            case = workflows.development_case_transfer(
+                case=case, user=self.request.user,
+                clear_host="host_organization" in data and data["host_organization"] is None, **data)
+        changed = [name for name, value in (("notes", notes), ("is_mobile", is_mobile))
+                   if value is not None and getattr(case, name) != value]
+        for name in changed:
+            setattr(case, name, notes if name == "notes" else is_mobile)
+        if changed:
+            case.save(update_fields=changed)
+        serializer.instance = case
 
     def create(self, request, *args, **kwargs):
-        given = serializers.CaseOpenSerializer(data=request.data, context=self.get_serializer_context())
-        given.is_valid(raise_exception=True)
-        case = workflows.development_case_open(user=request.user, **given.validated_data)
-        return self._show(case, status.HTTP_201_CREATED)
-
-    def partial_update(self, request, *args, **kwargs):
-        case = self.get_object()
-        _if_match(request, case)
-        given = serializers.CaseChangeSerializer(data=request.data, context=self.get_serializer_context())
-        given.is_valid(raise_exception=True)
-        data = dict(given.validated_data)
-        notes = data.pop("notes", None)
-        if data:
-            case = workflows.development_case_transfer(case=case, user=request.user,
-                                                       clear_host="host_organization" in data
-                                                       and data["host_organization"] is None, **data)
-        if notes is not None:
-            case.notes = notes
-            case.save(update_fields=["notes"])
-        return self._show(case)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        return self._show(serializer.instance, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
-        return self.partial_update(request, *args, **kwargs)
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return self._show(serializer.instance)
 
-    @action(detail=True, methods=["post"])
+    def destroy(self, request, *args, **kwargs):
+        return Response({"detail": _("发展党员案卷不能删除，请终止案卷并说明原因。")}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
+
+    @action(detail=True, methods=["post"], serializer_class=serializers.CaseCloseSerializer)
     def close(self, request, pk=None):
         """终止案卷（须说明原因）。"""
         case = self.get_object()
@@ -87,25 +96,33 @@ class DevelopmentCaseViewSet(ScopedViewSet):
 
     def _show(self, case, code=status.HTTP_200_OK):
         case = DevelopmentCase.objects.select_related(*self.select_related).prefetch_related(STEPS).get(pk=case.pk)
-        response = Response(self.get_serializer(case).data, status=code)
+        response = Response(serializers.DevelopmentCaseSerializer(case, context=self.get_serializer_context()).data,
+                            status=code)
         response["ETag"] = case.etag
         return response
 
 
 class DevelopmentStepViewSet(ScopedViewSet):
-    """发展步骤：POST 记录一个步骤（违反《发展党员工作细则》的以400返回原因）；DELETE ?reason= 撤销最后一个步骤。"""
+    """发展步骤：POST 记录一个步骤（违反《发展党员工作细则》的以400返回原因）；步骤不修改、不删除，
+    最后一个步骤记错时由县级 POST …/undo/ 撤销（须说明理由）。"""
 
     queryset = DevelopmentStep.objects.all()
     serializer_class = serializers.StepSerializer
     filterset_class = filters.DevelopmentStepFilterSet
     prefetch_related = ("participants",)
     ordering_fields = ["id", "done_on", "step"]
-    http_method_names = ["get", "post", "delete", "head", "options"]
+    scope_error_field = "case"
+
+    def get_permissions(self):
+        if self.action == "undo":
+            self.required_permission = "talent.undo_developmentstep"
+            return [*super().get_permissions(), HasPermission()]
+        return super().get_permissions()
 
     def create(self, request, *args, **kwargs):
-        given = serializers.StepInputSerializer(data=request.data, context=self.get_serializer_context())
-        given.is_valid(raise_exception=True)
-        facts = dict(given.validated_data)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        facts = dict(serializer.validated_data)
         case, step = facts.pop("case"), facts.pop("step")
         if "participants" in facts:
             facts["participants"] = [dict(p) for p in facts["participants"]]
@@ -113,9 +130,20 @@ class DevelopmentStepViewSet(ScopedViewSet):
         record = DevelopmentStep.objects.prefetch_related("participants").get(pk=record.pk)
         return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
 
+    def update(self, request, *args, **kwargs):
+        return Response({"detail": _("发展步骤是已办理事项的记录，不能修改；最后一个步骤记错时可撤销后重新记录。")},
+                        status=status.HTTP_405_METHOD_NOT_ALLOWED)
+
     def destroy(self, request, *args, **kwargs):
+        return self.update(request, *args, **kwargs)
+
+    @action(detail=True, methods=["post"], serializer_class=serializers.UndoSerializer)
+    def undo(self, request, pk=None):
+        """撤销最后记录的步骤（须说明理由，记入审计日志）。"""
         record = self.get_object()
-        workflows.development_step_undo(step=record, user=request.user, reason=request.query_params.get("reason", ""))
+        given = serializers.UndoSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        workflows.development_step_undo(step=record, user=request.user, reason=given.validated_data["reason"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -212,46 +240,6 @@ class QuotaResultViewSet(ScopedViewSet):
     http_method_names = ["get", "head", "options"]
 
 
-class CountyConfigViewSet(viewsets.ModelViewSet):
-    """County-wide configuration readable by every role that holds the view permission (not scoped)."""
-
-    http_method_names = ["get", "put", "patch", "head", "options"]
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        context.current().user = request.user  # the audit trail and updated_by read the actor
-
-    def get_queryset(self):
-        return self.queryset.model.objects.all()
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = self.get_object().etag
-        return response
-
-    def perform_update(self, serializer):
-        instance = serializer.instance
-        _if_match(self.request, instance)
-        serializer.save()
-
-
-class QuotaRuleViewSet(CountyConfigViewSet):
-    """配额规则（县级业务管理员维护）。"""
-
-    queryset = QuotaRule.objects.all()
-    serializer_class = serializers.QuotaRuleSerializer
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
-    ordering_fields = ["id", "code", "subject"]
-
-
-class TimeLimitViewSet(CountyConfigViewSet):
-    """发展党员时限与阈值（县级调整）。"""
-
-    queryset = TimeLimit.objects.all()
-    serializer_class = serializers.TimeLimitSerializer
-    ordering_fields = ["id", "code"]
-
-
 routes = [
     ("development-cases", DevelopmentCaseViewSet),
     ("development-steps", DevelopmentStepViewSet),
@@ -261,7 +249,5 @@ routes = [
     ("appointments", AppointmentViewSet),
     ("nominations", NominationViewSet),
     ("awards", AwardViewSet),
-    ("quota-rules", QuotaRuleViewSet),
     ("quota-results", QuotaResultViewSet),
-    ("time-limits", TimeLimitViewSet),
 ]

@@ -64,14 +64,20 @@ def test_record_contacts_by_ledger_and_by_name(clerk, w):
     assert "李四、外单位党员甲" == case.activist.__class__.objects.get(pk=case.activist_id).cultivation_contacts
 
 
-def test_only_the_last_step_can_be_undone(client, w):
+def test_only_the_last_step_can_be_undone_with_a_reason(client, w):
     case = open_case(w)
     walk(w, case, until=4)
+    earlier, last = case.steps.get(step=2), case.steps.get(step=3)
+    client.force_login(w.users[Role.TOWN_CLERK])
+    assert client.get(f"/admin/talent/developmentstep/{last.pk}/undo/").status_code == 403
+    assert client.post(f"/admin/talent/developmentstep/{last.pk}/delete/", {"post": "yes"}).status_code == 403
     client.force_login(w.users[Role.COUNTY_STAFF])
-    earlier = case.steps.get(step=2)
-    last = case.steps.get(step=3)
-    assert client.get(f"/admin/talent/developmentstep/{earlier.pk}/delete/").status_code == 403
-    assert client.post(f"/admin/talent/developmentstep/{last.pk}/delete/", {"post": "yes"}).status_code == 302
+    page = client.get(f"/admin/talent/developmentcase/{case.pk}/change/").content.decode()
+    assert f"/admin/talent/developmentstep/{last.pk}/undo/" in page
+    refused = client.post(f"/admin/talent/developmentstep/{earlier.pk}/undo/", {"reason": "录错"})
+    assert refused.status_code == 200 and "只能撤销最后记录的步骤" in refused.content.decode()
+    assert client.post(f"/admin/talent/developmentstep/{last.pk}/undo/", {"reason": ""}).status_code == 200
+    assert client.post(f"/admin/talent/developmentstep/{last.pk}/undo/", {"reason": "日期录错"}).status_code == 302
     assert not DevelopmentStep.objects.filter(pk=last.pk).exists()
     assert DevelopmentCase.objects.get(pk=case.pk).current_step == 2
 

@@ -21,14 +21,9 @@ MATRIX = {
                  Role.PARTNER: R},
     "quota-results": {Role.COUNTY_ADMIN: R, Role.COUNTY_STAFF: R, Role.TOWN_CLERK: R, Role.VILLAGE_LIAISON: R,
                       Role.OUTPOST_SECRETARY: R, Role.PARTNER: R},
-    "quota-rules": {Role.COUNTY_ADMIN: W, Role.COUNTY_STAFF: R, Role.TOWN_CLERK: R, Role.VILLAGE_LIAISON: R,
-                    Role.OUTPOST_SECRETARY: R, Role.PARTNER: R},
-    "time-limits": {Role.COUNTY_ADMIN: W, Role.COUNTY_STAFF: W, Role.TOWN_CLERK: R, Role.VILLAGE_LIAISON: R,
-                    Role.OUTPOST_SECRETARY: R, Role.HOST_ORGANIZATION: R, Role.PARTNER: R},
 }
 MODEL = {"development-cases": "developmentcase", "development-steps": "developmentstep", "talents": "talent",
-         "reserve-cadres": "reservecadre", "ventures": "returneeventure", "quota-results": "quotaresult",
-         "quota-rules": "quotarule", "time-limits": "timelimit"}
+         "reserve-cadres": "reservecadre", "ventures": "returneeventure", "quota-results": "quotaresult"}
 
 
 @pytest.mark.parametrize("endpoint", list(MATRIX))
@@ -39,15 +34,24 @@ def test_role_matrix(api, w, endpoint):
         api.force_authenticate(user)
         response = api.get(f"/api/v1/{endpoint}/")
         assert response.status_code == (200 if allowed else 403), (endpoint, role, response.status_code)
-        write = "change" if endpoint in ("quota-rules", "time-limits") else "add"
+        write = "add"
         assert user.has_perm(f"talent.{write}_{MODEL[endpoint]}") == (allowed == W), (endpoint, role)
 
 
-def test_evaluation_is_for_county_roles():
+@pytest.mark.parametrize("perm, roles", [
+    ("talent.evaluate_quotas", {Role.COUNTY_ADMIN, Role.COUNTY_STAFF}),
+    ("talent.undo_developmentstep", {Role.COUNTY_ADMIN, Role.COUNTY_STAFF}),
+    ("talent.change_quotarule", {Role.COUNTY_ADMIN}),
+    ("talent.change_timelimit", {Role.COUNTY_ADMIN, Role.COUNTY_STAFF}),
+    ("talent.change_publicholiday", {Role.COUNTY_ADMIN, Role.COUNTY_STAFF}),
+    ("talent.delete_developmentcase", set()),
+    ("talent.change_developmentstep", set()),
+    ("talent.add_timelimit", set()),
+])
+def test_special_rights(perm, roles):
     from talent.apps import role_permissions
 
-    allowed = {role for role, perms in role_permissions().items() if "talent.evaluate_quotas" in perms}
-    assert allowed == {Role.COUNTY_ADMIN, Role.COUNTY_STAFF}
+    assert {role for role, perms in role_permissions().items() if perm in perms} == roles
 
 
 def test_admin_roles_see_nothing_of_talent(w):
