@@ -9,7 +9,7 @@ delivery).
 import logging
 
 from celery import shared_task
-from django.db import connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils.translation import gettext as _
 
 from ledgers.models import ImportBatch, ImportStatus
@@ -19,7 +19,6 @@ from zyparty.models import BackgroundJob, JobStatus
 logger = logging.getLogger(__name__)
 
 IMPORT_TASK = "ledgers.import_batch"
-PROGRESS_ALIAS = "ledgers_import_progress"
 CLEANUP_TASK = "ledgers.cleanup_imports"
 
 
@@ -43,7 +42,7 @@ def import_batch(self, batch_id, action, job_id, user_id=None):
     user = User.objects.filter(pk=user_id).first() if user_id else None
     jobs.job_start(job, total=batch.rows, message=_("正在读取文件"))
 
-    progress = _progress_writer(job.pk)
+    progress, release = _progress_writer(job.pk)
 
     try:
         with context.acting(user=user, channel="task"):
@@ -58,8 +57,7 @@ def import_batch(self, batch_id, action, job_id, user_id=None):
             jobs.job_finish(job.pk, failed=True, message=_("处理失败，已记录；请稍后重新导入或联系系统管理员。"))
         raise
     finally:
-        if PROGRESS_ALIAS in connections.settings:
-            connections[PROGRESS_ALIAS].close()
+        release()
     summary = {"batch": batch.pk, "status": result.batch.status, "rows": result.rows, "new": result.new,
                "changed": result.changed, "unchanged": result.unchanged, "error_count": result.error_count}
     if result.committed:
@@ -86,30 +84,32 @@ def cleanup_imports():
 
 
 def _progress_writer(job_id):
-    """How the import reports progress. A large commit on PostgreSQL checks rows while it copies them into the
-    table inside its one transaction (ledgers.workflows); progress written in that transaction would only show
-    at the end, so there it goes through a second connection of its own."""
+    """How the import reports progress, and how to release what it used. A large commit on PostgreSQL checks rows
+    while it copies them into the table inside its one transaction (ledgers.workflows); progress written in that
+    transaction would only show at the end, so there it goes through a second, private connection (not registered
+    under an alias: nothing else in the process sees it)."""
     if connection.vendor != "postgresql":
-        return lambda done, total, message=None: jobs.job_progress(job_id, done, total=total, message=message)
-    if PROGRESS_ALIAS not in connections.settings:
-        connections.settings[PROGRESS_ALIAS] = dict(connections.settings["default"])
-
-    second = [True]
+        return (lambda done, total, message=None: jobs.job_progress(job_id, done, total=total, message=message),
+                lambda: None)
+    own = connections.create_connection(DEFAULT_DB_ALIAS)
+    meta = BackgroundJob._meta
+    column = {name: meta.get_field(name).column for name in ("done", "total", "message")}
+    sql = (f"UPDATE {own.ops.quote_name(meta.db_table)} SET {column['done']} = %s, {column['total']} = %s, "
+           f"{column['message']} = COALESCE(%s, {column['message']}) WHERE id = %s")
+    usable = [True]
 
     def progress(done, total, message=None):
-        if second[0]:
-            fields = {"done": done, "total": total}
-            if message is not None:
-                fields["message"] = message[:500]
+        if usable[0]:
             try:
-                BackgroundJob.objects.using(PROGRESS_ALIAS).filter(pk=job_id).update(**fields)
+                with own.cursor() as cursor:
+                    cursor.execute(sql, [done, total, message[:500] if message is not None else None, job_id])
                 return
-            except Exception:  # no second connection to be had (connection limit; test isolation): shown at the end
+            except Exception:  # no second connection to be had (connection limit): shown at the end instead
                 logger.info("import progress falls back to the import's own connection")
-                second[0] = False
+                usable[0] = False
         jobs.job_progress(job_id, done, total=total, message=message)
 
-    return progress
+    return progress, own.close
 
 
 def start_import_job(*, batch, action, user):

@@ -240,8 +240,8 @@ class TalentDemo:
         rows = []
         for village_id, branch in self.branches.items():
             if sizes[branch.pk] >= 7 and self.rng.random() < 0.75:
-                elected = datetime.date(2021, self.rng.randrange(3, 7), 10)
-                rows.append(BranchCommittee(organization=branch, elected_on=elected, term_ends_on=add_years(elected, 5),
+                elected = datetime.date(self.year - 1, self.rng.randrange(3, 7), 10)  # branch terms: 3 years
+                rows.append(BranchCommittee(organization=branch, elected_on=elected, term_ends_on=add_years(elected, 3),
                                             members_count=self.rng.choice([3, 5]), secretary_name=branch.secretary_name,
                                             county_id=branch.county_id, town_id=branch.town_id))
         BranchCommittee.objects.bulk_create(rows)
@@ -297,12 +297,18 @@ class TalentDemo:
             county=self.county, party_wish="yes", political_status__in=["masses", "league"],
             birth_date__lte=add_years(self.today, -25), village__isnull=False).order_by("pk")[:400])
         self.rng.shuffle(candidates)
+        # The demo logins are the clerks of the first two towns and an outpost of the first: two cases in three
+        # are taken there, the others anywhere.
+        towns = sorted({v.town_id for v in self.villages})[:2]
+        pools = [[c for c in candidates if c.town_id not in towns], [c for c in candidates if c.town_id in towns]]
         hosts = list(HostPlaceOrganization.objects.filter(county=self.county))
         specs = []
-        for target in CASE_TARGETS:
+        for i, target in enumerate(CASE_TARGETS):
+            preferred = pools[1] if i % 3 != 2 else pools[0]
+            candidates = preferred or pools[0] or pools[1]
             co_managed = self.rng.random() < 0.4
             plan = self.schedule(self.today, co_managed)
-            last = max(i for i, (n, _) in enumerate(plan) if n == target)
+            last = max(k for k, (n, _) in enumerate(plan) if n == target)
             span = (plan[last][1]["done_on"] - plan[0][1]["done_on"]).days
             start = self.today - datetime.timedelta(days=span + self.rng.randrange(3, 40))
             plan = self.schedule(start, co_managed)

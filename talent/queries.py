@@ -141,11 +141,10 @@ def compliance(user, on: datetime.date, town_code=""):
             row = Row(label=unit.name)
             for rule in columns:
                 mine = [r for r in by_rule[rule.pk] if r["village_id"] == unit.pk]
-                if rule.subject == "village":
+                if rule.subject == "village" or len(mine) == 1:  # a village has one branch, as a rule
                     row.cells.append(_own(mine[0]) if mine else Cell())
                 else:
-                    link = f"/talent/compliance/result/{mine[0]['id']}/" if len(mine) == 1 else ""
-                    row.cells.append(_aggregate(mine, link))
+                    row.cells.append(_aggregate(mine, ""))
             grid_rows.append(row)
         grids.append(Grid(title=f"{town.name}各村（社区）达标情况", rules=columns, rows=grid_rows))
         grids += _subject_grids(rule_list, by_rule, skip_village_orgs=True)

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -70,7 +70,7 @@ def keep_current_links(fields, obj):
             continue
         try:
             model_field = obj._meta.get_field(name)
-        except Exception:  # a form field that is not a model field
+        except FieldDoesNotExist:  # a form field that is not a model field
             continue
         if model_field.many_to_many:
             current = list(getattr(obj, name).values_list("pk", flat=True)) if obj.pk else []
@@ -103,7 +103,10 @@ def scoped_form(form_class, user, obj):
                 self.add_error(None, SCOPE_ERROR)
             loaded = self.cleaned_data.get("loaded_version")
             if obj is not None and loaded and hasattr(obj, "version"):
-                current = type(obj).objects.filter(pk=obj.pk).values_list("version", flat=True).first()
+                # Locked until the save commits (the admin's change view is one transaction): no third edit can
+                # slip in between this check and the save.
+                current = (type(obj)._base_manager.select_for_update().filter(pk=obj.pk)
+                           .values_list("version", flat=True).first())
                 if current is not None and current != loaded:
                     self.add_error(None, STALE_ERROR % {"current": current, "loaded": loaded})
 

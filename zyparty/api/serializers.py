@@ -2,6 +2,7 @@
 refused (no mass assignment), related choices limited to the caller's scope, personal data masked unless the caller
 may and asks to see it (SECURITY.md "scope", "personal data"; PIPL Art. 28, 51)."""
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -109,7 +110,7 @@ class ModelCleanSerializer(serializers.ModelSerializer):
             return []
         try:
             model_field = instance._meta.get_field(source)
-        except Exception:  # a serializer field that is not a model field
+        except FieldDoesNotExist:  # a serializer field that is not a model field
             return []
         if model_field.many_to_many:
             return list(getattr(instance, model_field.name).values_list("pk", flat=True))

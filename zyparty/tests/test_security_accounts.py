@@ -363,3 +363,16 @@ def test_add_totp_device_command_bootstraps_the_first_administrator(world, capsy
     call_command("add_totp_device", "secadmin")
     assert capsys.readouterr().out.startswith("otpauth://totp/")
     assert TOTPDevice.objects.filter(user=world.users[Role.SECURITY_ADMIN], confirmed=True).exists()
+
+
+def test_an_expired_password_also_stops_the_api_session(world):
+    clerk = world.users[Role.TOWN_CLERK]
+    api = APIClient()
+    api.force_login(clerk)
+    assert api.get("/api/v1/workers/").status_code == 200
+    User.objects.filter(pk=clerk.pk).update(password_changed_at=timezone.now() - datetime.timedelta(days=91))
+    assert api.get("/api/v1/workers/").status_code == 403
+    _client, key = api_client_create(name="人社局", unit=world.town_a)  # keys are not passwords: unaffected
+    keyed = APIClient()
+    keyed.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert keyed.get("/api/v1/workers/").status_code == 200
