@@ -240,7 +240,7 @@ def test_two_simultaneous_creates_of_one_id_number():
         if instance.pk is None and instance.name.startswith("并发"):
             barrier.wait()
 
-    results = []
+    results, errors = [], []
 
     def create(name):
         try:
@@ -248,6 +248,9 @@ def test_two_simultaneous_creates_of_one_id_number():
             api.force_authenticate(clerk)
             results.append(api.post("/api/v1/workers/", {"name": name, "id_number": number,
                                                           "village": "610924100201"}, format="json"))
+        except Exception as exc:  # shown by the assertion below, not lost in the thread
+            errors.append(repr(exc))
+            barrier.abort()
         finally:
             connection.close()
 
@@ -260,6 +263,7 @@ def test_two_simultaneous_creates_of_one_id_number():
             thread.join(60)
     finally:
         pre_save.disconnect(hold, sender=Worker)
+    assert not errors, errors
     assert sorted(r.status_code for r in results) == [201, 409]
     conflict = next(r for r in results if r.status_code == 409)
     assert "身份证号" in conflict.json()["detail"]
