@@ -32,11 +32,24 @@ def scrub(text: str) -> str:
 
 
 class PersonalDataLogFilter(logging.Filter):
-    """Rewrites log records so that no full ID number or mobile number reaches a log file."""
+    """Rewrites log records so that no full ID number or mobile number reaches a log file (SECURITY.md "logs";
+    PIPL Art. 51): the message with its arguments, and a traceback — an exception's text often quotes the value that
+    failed (``ValidationError: 610924… is not valid``), and the formatter would print it below the message."""
 
     def filter(self, record):
         message = record.getMessage()
         cleaned = scrub(message)
-        if cleaned != message:
+        if cleaned != message or record.args:
+            # Arguments are folded into the scrubbed message: a handler that ships them apart (JSON, a collector)
+            # would otherwise carry the clear values, including ones the format string does not show.
             record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[0] is not None:
+            # Format the traceback once, scrubbed, where Formatter.format looks first; the exception object itself
+            # is dropped so that no other handler formats the clear text again.
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
         return True

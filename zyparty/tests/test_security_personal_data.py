@@ -201,3 +201,28 @@ def test_the_configured_log_handler_scrubs(world):
     finally:
         handler.stream = stream
     assert written and not id_numbers_in(written) and not MOBILE_PATTERN.search(written)
+
+
+def test_tracebacks_and_arguments_in_logs_are_scrubbed(world, caplog):
+    """An exception's message often quotes the value that failed; the traceback under a log line must not carry it
+    (SECURITY.md "logs"), nor the arguments a structured handler would ship beside the message."""
+    number = world.workers["b"].id_number
+    handler = next(h for h in logging.getLogger().handlers if any(
+        type(f).__name__ == "PersonalDataLogFilter" for f in h.filters))
+    stream, handler.stream = handler.stream, io.StringIO()
+    try:
+        with caplog.at_level(logging.INFO):
+            try:
+                raise ValueError(f"身份证号 {number} 与手机 13912345678 不匹配")
+            except ValueError:
+                logging.getLogger("ledgers.import").exception("row %s failed", 12)
+            logging.getLogger("zyparty.anything").warning("lookup %s", {"id": number, "phone": "13700001111"})
+        written = handler.stream.getvalue()
+    finally:
+        handler.stream = stream
+    assert "Traceback" in written and "ValueError" in written and "row 12 failed" in written
+    assert world.workers["b"].id_masked in written and "139****5678" in written
+    for text in (written, caplog.text):
+        assert not id_numbers_in(text) and not MOBILE_PATTERN.search(text)
+    for record in caplog.records:
+        assert record.args is None or not id_numbers_in(repr(record.args))
