@@ -4,7 +4,7 @@ import re
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -169,7 +169,9 @@ class User(AbstractUser):
         self.is_staff = self.role != Role.PARTNER
         if self.role in ADMIN_ROLES:
             self.is_superuser = False
-        super().save(*args, **kwargs)
+        # The account change and its audit entry (zyparty.signals) commit together, in a request or not.
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(type(self), instance=self)):
+            super().save(*args, **kwargs)
 
     def set_password(self, raw_password):
         super().set_password(raw_password)

@@ -3,7 +3,7 @@
 import contextvars
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.utils.translation import gettext_lazy as _
 
 from zyparty import context, scoping
@@ -61,8 +61,17 @@ class TrackedModel(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = set(update_fields) | {"updated_at", "updated_by", "version"}
-        super().save(*args, **kwargs)
+        # The row and its audit entry (written by the post_save receiver, zyparty.signals) commit together or not at
+        # all, also outside a request (shell, Celery) where Django's save_base commits the row before post_save runs
+        # (SECURITY.md "audit": fail-closed).
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(type(self), instance=self)):
+            super().save(*args, **kwargs)
         self._loaded = {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+
+    def delete(self, *args, **kwargs):
+        # As save(): the deletion and its audit entry (post_delete) are one transaction wherever delete() is called.
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(type(self), instance=self)):
+            return super().delete(*args, **kwargs)
 
     @property
     def etag(self):

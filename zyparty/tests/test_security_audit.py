@@ -282,6 +282,31 @@ def test_failed_audit_write_fails_the_admin_action(world):
     assert Worker.objects.filter(pk=worker.pk).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_failed_audit_write_fails_a_change_outside_a_request():
+    """In a shell or a Celery task there is no request transaction: the change and its entry still commit together
+    (TrackedModel.save/delete, User.save), so a failed audit write leaves the database as it was."""
+    from organizations.models import HostPlaceOrganization, Unit, User
+
+    county = Unit.objects.create(code="610924", name="紫阳县")
+    host = HostPlaceOrganization.objects.create(name="杭州市西湖区流动党员服务中心党委", region_code="330106",
+                                                county=county)
+    failing = mock.patch("zyparty.audit.record", side_effect=DatabaseError("audit table unavailable"))
+    with failing, pytest.raises(DatabaseError):
+        HostPlaceOrganization.objects.create(name="新建", region_code="440306", county=county)
+    assert not HostPlaceOrganization.objects.filter(name="新建").exists()
+    host.name = "改名"
+    with failing, pytest.raises(DatabaseError):
+        host.save()
+    assert HostPlaceOrganization.objects.get(pk=host.pk).name == "杭州市西湖区流动党员服务中心党委"
+    with failing, pytest.raises(DatabaseError):
+        host.delete()
+    assert HostPlaceOrganization.objects.filter(pk=host.pk).exists()
+    with failing, pytest.raises(DatabaseError):
+        User.objects.create_user("nobody", password=PASSWORD, role=Role.COUNTY_STAFF, unit=county)
+    assert not User.objects.filter(username="nobody").exists()
+
+
 # The auditor's view -------------------------------------------------------------------------------------------------
 def test_auditor_searches_and_filters_the_trail(world):
     api = matrix.login(APIClient(), world.users[Role.TOWN_CLERK])
