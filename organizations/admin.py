@@ -17,7 +17,7 @@ from organizations.models import (
     User,
 )
 from organizations.roles import ADMIN_ROLES, Role
-from zyparty.admin import ScopedAdmin, UnitListFilter
+from zyparty.admin import MaskedPhonesAdmin, ScopedAdmin, UnitListFilter
 
 
 @admin.register(Unit)
@@ -36,7 +36,8 @@ class UnitAdmin(ScopedAdmin):
 
 
 @admin.register(HostPlaceOrganization)
-class HostPlaceOrganizationAdmin(ScopedAdmin):
+class HostPlaceOrganizationAdmin(MaskedPhonesAdmin, ScopedAdmin):
+    masked_inputs = {"contact_phone": "contact_phone_masked"}
     list_display = ("name", "region_label", "contact_name", "county")
     search_fields = ("name", "address")
     search_fields_text = ("name", "address")
@@ -45,7 +46,8 @@ class HostPlaceOrganizationAdmin(ScopedAdmin):
 
 
 @admin.register(PartyOrganization)
-class PartyOrganizationAdmin(ScopedAdmin):
+class PartyOrganizationAdmin(MaskedPhonesAdmin, ScopedAdmin):
+    masked_inputs = {"secretary_phone": "secretary_phone_masked"}
     list_display = ("name", "kind", "form", "is_outpost", "outpost_build", "town", "host_place_label", "host_partner",
                     "secretary_name")
     list_filter = (UnitListFilter, "kind", "form", "is_outpost", "outpost_build", "outpost_basis", "host_subject",
@@ -75,7 +77,8 @@ class AgreementAdmin(ScopedAdmin):
 
 
 @admin.register(ServicePoint)
-class ServicePointAdmin(ScopedAdmin):
+class ServicePointAdmin(MaskedPhonesAdmin, ScopedAdmin):
+    masked_inputs = {"head_phone": "head_phone_masked"}
     list_display = ("name", "level", "unit", "head_name", "head_title", "head_phone_masked")
     list_filter = ("level", UnitListFilter)
     search_fields = ("name", "head_name")
@@ -85,7 +88,8 @@ class ServicePointAdmin(ScopedAdmin):
 
 
 @admin.register(PartyInstructor)
-class InstructorAdmin(ScopedAdmin):
+class InstructorAdmin(MaskedPhonesAdmin, ScopedAdmin):
+    masked_inputs = {"phone": "phone_masked"}
     list_display = ("name", "department", "enterprise", "appointed_on", "ended_on")
     search_fields = ("name", "department")
     search_fields_text = ("name", "department")
@@ -118,7 +122,7 @@ class ResetPasswordForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(MaskedPhonesAdmin, DjangoUserAdmin):
     """Accounts under the separation of duties (三权分立, SECURITY.md "access"; 等保三级 8.1.4.2 访问控制):
 
     - the system administrator creates accounts (business roles only), edits account details, resets passwords and
@@ -131,6 +135,7 @@ class UserAdmin(DjangoUserAdmin):
     ACCOUNT_FIELDS = ("username", "first_name", "last_name", "email", "phone", "is_active")
     AUTHORIZATION_FIELDS = ("role", "unit", "organization", "enterprise", "host_organization")
     ALWAYS_READ_ONLY = ("last_login", "date_joined", "password_changed_at")
+    masked_inputs = {"phone": "phone_masked"}
 
     change_password_form = ResetPasswordForm
     list_display = ("username", "first_name", "role", "unit", "organization", "is_active", "last_login")
@@ -149,6 +154,15 @@ class UserAdmin(DjangoUserAdmin):
                                                  "unit", "organization", "enterprise", "host_organization")}),
     )
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and "phone" in self.get_readonly_fields(request, obj):
+            # Shown, not edited, by this administrator: the masked copy (MaskedPhonesAdmin covers view-only pages).
+            fieldsets = [(name, {**options, "fields": ["phone_masked" if f == "phone" else f
+                                                       for f in options.get("fields", ())]})
+                         for name, options in fieldsets]
+        return fieldsets
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.ALWAYS_READ_ONLY
@@ -158,8 +172,8 @@ class UserAdmin(DjangoUserAdmin):
                 editable = self.ACCOUNT_FIELDS
             elif request.user.role == Role.SECURITY_ADMIN:
                 editable = self.AUTHORIZATION_FIELDS
-        return self.ALWAYS_READ_ONLY + tuple(f for f in self.ACCOUNT_FIELDS + self.AUTHORIZATION_FIELDS
-                                             if f not in editable)
+        return self.ALWAYS_READ_ONLY + ("phone_masked",) + tuple(
+            f for f in self.ACCOUNT_FIELDS + self.AUTHORIZATION_FIELDS if f not in editable)
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "role" and request.user.role != Role.SECURITY_ADMIN:

@@ -122,7 +122,23 @@ class UserQuerySet(ScopedQuerySet, UserManager):
     pass
 
 
-class User(AbstractUser):
+class EncryptedPhones:
+    """Cadres' and users' phones are personal information as much as a worker's (PIPL Art. 28; SECURITY.md "personal
+    data"): stored encrypted like the ledgers' phones (ledgers.models.PersonRecord), with a masked copy beside each
+    for lists, forms and the API. ``masked_phones`` maps each encrypted phone field to its masked copy."""
+
+    masked_phones: dict = {}
+
+    def prepare_phones(self):
+        """Normalise the phones and derive their masked copies; save() calls it, and so do bulk writers (the demo)."""
+        for name, masked in self.masked_phones.items():
+            value = (getattr(self, name) or "").strip()
+            setattr(self, name, value)
+            setattr(self, masked, mask_phone(value))
+        return self
+
+
+class User(EncryptedPhones, AbstractUser):
     """A person (or partner system) using the portal, with one role and a place in the hierarchy."""
 
     role = models.CharField(_("角色"), max_length=24, choices=Role.choices, default=Role.TOWN_CLERK)
@@ -134,11 +150,13 @@ class User(AbstractUser):
                                    on_delete=models.PROTECT, related_name="users")
     host_organization = models.ForeignKey("HostPlaceOrganization", verbose_name=_("流入地党组织"), null=True,
                                           blank=True, on_delete=models.PROTECT, related_name="users")
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone = EncryptedTextField(_("联系电话"), blank=True, validators=[validate_phone])
+    phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True, editable=False)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     objects = UserManager()
     scope_paths = {"county": "unit", "town": "unit"}
+    masked_phones = {"phone": "phone_masked"}
 
     class Meta:
         verbose_name = _("用户")
@@ -169,6 +187,7 @@ class User(AbstractUser):
         self.is_staff = self.role != Role.PARTNER
         if self.role in ADMIN_ROLES:
             self.is_superuser = False
+        self.prepare_phones()
         # The account change and its audit entry (zyparty.signals) commit together, in a request or not.
         with transaction.atomic(using=kwargs.get("using") or router.db_for_write(type(self), instance=self)):
             super().save(*args, **kwargs)
@@ -182,18 +201,21 @@ class User(AbstractUser):
         return self.role in ADMIN_ROLES
 
 
-class HostPlaceOrganization(TrackedModel):
+class HostPlaceOrganization(EncryptedPhones, TrackedModel):
     """A party organization at the destination (流入地党组织) that co-manages the county's people (seed 003)."""
 
     name = models.CharField(_("名称"), max_length=100)
     region_code = models.CharField(_("所在地代码"), max_length=6, help_text=_("GB/T 2260 代码，如 330106。"))
     address = models.CharField(_("地址"), max_length=200, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=30, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
+    contact_phone = EncryptedTextField(_("联系电话"), blank=True, validators=[validate_phone])
+    contact_phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True, editable=False)
     county = models.ForeignKey(Unit, verbose_name=_("合作县"), on_delete=models.PROTECT, related_name="+",
                                limit_choices_to={"level": "county"})
 
     scope_paths = {"county": "county", "host_organization": "pk"}
+    personal_fields = {"contact_phone": mask_phone}
+    masked_phones = {"contact_phone": "contact_phone_masked"}
 
     class Meta:
         verbose_name = _("流入地党组织")
@@ -203,12 +225,16 @@ class HostPlaceOrganization(TrackedModel):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.prepare_phones()
+        super().save(*args, **kwargs)
+
     @property
     def region_label(self):
         return regions.region_label(self.region_code)
 
 
-class PartyOrganization(TrackedModel):
+class PartyOrganization(EncryptedPhones, TrackedModel):
     """A party committee, general branch, branch or group, including outpost branches (seed 002) and online ones."""
 
     name = models.CharField(_("名称"), max_length=100)
@@ -232,7 +258,8 @@ class PartyOrganization(TrackedModel):
     host_partner = models.ForeignKey(HostPlaceOrganization, verbose_name=_("流入地共建党组织"), null=True,
                                      blank=True, on_delete=models.PROTECT, related_name="organizations")
     secretary_name = models.CharField(_("书记"), max_length=30, blank=True)
-    secretary_phone = models.CharField(_("书记电话"), max_length=20, blank=True, validators=[validate_phone])
+    secretary_phone = EncryptedTextField(_("书记电话"), blank=True, validators=[validate_phone])
+    secretary_phone_masked = models.CharField(_("书记电话"), max_length=20, blank=True, editable=False)
     online_group = models.CharField(_("网上支部群"), max_length=60, blank=True,
                                     help_text=_("网络型支部的微信群或QQ群名称。"))
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
@@ -241,6 +268,8 @@ class PartyOrganization(TrackedModel):
 
     scope_paths = {"county": "county", "town": "town", "village": "home_unit", "organization": "pk",
                    "host_organization": "host_partner"}
+    personal_fields = {"secretary_phone": mask_phone}
+    masked_phones = {"secretary_phone": "secretary_phone_masked"}
 
     class Meta:
         verbose_name = _("党组织")
@@ -263,6 +292,7 @@ class PartyOrganization(TrackedModel):
     def save(self, *args, **kwargs):
         self.county_id = self.home_unit.county_id
         self.town_id = self.home_unit.town_id
+        self.prepare_phones()
         super().save(*args, **kwargs)
 
     @property
@@ -307,7 +337,7 @@ class CoManagementAgreement(TrackedModel):
         super().save(*args, **kwargs)
 
 
-class ServicePoint(TrackedModel):
+class ServicePoint(EncryptedPhones, TrackedModel):
     """One node of the four-level service network (seed 000 §2) and its head."""
 
     level = models.CharField(_("层级"), max_length=20, choices=choices.ServiceLevel.choices)
@@ -322,11 +352,14 @@ class ServicePoint(TrackedModel):
     head_name = models.CharField(_("负责人"), max_length=30)
     head_title = models.CharField(_("负责人职务"), max_length=40, blank=True,
                                   help_text=_("如：党委副书记、组织委员、村支部书记。"))
-    head_phone = models.CharField(_("负责人电话"), max_length=20, blank=True, validators=[validate_phone])
+    head_phone = EncryptedTextField(_("负责人电话"), blank=True, validators=[validate_phone])
+    head_phone_masked = models.CharField(_("负责人电话"), max_length=20, blank=True, editable=False)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     established_on = models.DateField(_("设立日期"), null=True, blank=True)
 
     scope_paths = {"county": "county", "town": "town", "village": "unit", "enterprise": "enterprise"}
+    personal_fields = {"head_phone": mask_phone}
+    masked_phones = {"head_phone": "head_phone_masked"}
 
     class Meta:
         verbose_name = _("服务网络站点")
@@ -351,19 +384,17 @@ class ServicePoint(TrackedModel):
     def save(self, *args, **kwargs):
         self.county_id = self.unit.county_id
         self.town_id = self.unit.town_id
+        self.prepare_phones()
         super().save(*args, **kwargs)
 
-    @property
-    def head_phone_masked(self):
-        return mask_phone(self.head_phone)
 
-
-class PartyInstructor(TrackedModel):
+class PartyInstructor(EncryptedPhones, TrackedModel):
     """A party-building instructor (党建指导员) sent to a host enterprise (seed 000 §8)."""
 
     name = models.CharField(_("姓名"), max_length=30)
     department = models.CharField(_("派出单位"), max_length=100, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
+    phone = EncryptedTextField(_("联系电话"), blank=True, validators=[validate_phone])
+    phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True, editable=False)
     enterprise = models.ForeignKey("ledgers.HostEnterprise", verbose_name=_("指导企业"), on_delete=models.PROTECT,
                                    related_name="instructors")
     county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
@@ -372,6 +403,8 @@ class PartyInstructor(TrackedModel):
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
 
     scope_paths = {"county": "county", "enterprise": "enterprise"}
+    personal_fields = {"phone": mask_phone}
+    masked_phones = {"phone": "phone_masked"}
 
     class Meta:
         verbose_name = _("党建指导员")
@@ -380,6 +413,10 @@ class PartyInstructor(TrackedModel):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.prepare_phones()
+        super().save(*args, **kwargs)
 
 
 class JointMeeting(TrackedModel):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from zyparty import audit, scoping
+from zyparty.fields import EncryptedTextField
 from zyparty.api.serializers import fill_ancestry, scoped_choices
 from zyparty.filters import BaseFilterSet
 from zyparty.models import AuditAction, AuditEntry
@@ -143,6 +144,21 @@ class MaskedInputMixin:
                 return data
 
         return MaskedForm
+
+
+class MaskedPhonesAdmin(MaskedInputMixin):
+    """Admin for records that hold a cadre's or a user's phone (``EncryptedPhones`` models): the edit form shows the
+    masked phone (retype it to change it), and a page the user may only view shows the masked copy instead."""
+
+    formfield_overrides = {EncryptedTextField: {"widget": forms.TextInput(attrs={"size": 20})}}
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        swap = dict(self.masked_inputs)
+        return [(name, {**options, "fields": [swap.get(f, f) for f in options.get("fields", ())]})
+                for name, options in fieldsets]
 
 
 class ScopedAdmin(admin.ModelAdmin):

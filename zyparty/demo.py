@@ -191,7 +191,8 @@ class DemoBuilder:
             hosts.append(HostPlaceOrganization(
                 name=f"{regions.region_label(code)[-6:]}流动党员服务中心党委", region_code=code, address=text,
                 contact_name=self.name(self.rng.random() < 0.5), contact_phone=_phone(self.rng), county=county))
-        hosts = HostPlaceOrganization.objects.bulk_create(hosts)
+        # bulk_create skips save(): the phones' masked copies are derived here (the field encrypts on write).
+        hosts = HostPlaceOrganization.objects.bulk_create([h.prepare_phones() for h in hosts])
         outposts = []
         builds = list(oc.OutpostBuild.values)
         bases = list(oc.OutpostBasis.values)
@@ -211,7 +212,7 @@ class DemoBuilder:
                 name=f"{town.name}流动党员网上党支部", kind=oc.OrgKind.BRANCH, form=oc.OrgForm.ONLINE, home_unit=town,
                 county=county, town=town, parent=by_town[town.pk], online_group=f"{town.name}流动党员微信群",
                 founded_on=datetime.date(2020, 5, 1)))
-        outposts = PartyOrganization.objects.bulk_create(outposts)
+        outposts = PartyOrganization.objects.bulk_create([o.prepare_phones() for o in outposts])
         agreements = [
             CoManagementAgreement(town_id=o.town_id, county=county, host_organization=o.host_partner, organization=o,
                                   signed_on=datetime.date(2020, 6, 1), annual_funding=10000,
@@ -352,7 +353,7 @@ class DemoBuilder:
                                        unit=enterprise.town, county=county, town=enterprise.town,
                                        enterprise=enterprise, head_name=enterprise.liaison_name,
                                        head_title="企业党建联络员"))
-        ServicePoint.objects.bulk_create(points)
+        ServicePoint.objects.bulk_create([p.prepare_phones() for p in points])
         PartyInstructor.objects.bulk_create([
             PartyInstructor(name=self.name(self.rng.random() < 0.6), department="县委组织部", enterprise=e,
                             county=county, appointed_on=datetime.date(self.today.year - 1, 3, 1))

@@ -18,7 +18,8 @@ from zyparty.masking import mask_phone
 from zyparty.models import AuditAction, TrackedModel
 
 SKIP = {"updated_at", "created_at", "version", "updated_by_id", "created_by_id", "id_digest", "phone_digest",
-        "id_masked", "phone_masked", "name_initials", "liaison_phone_masked", "password", "last_login"}
+        "id_masked", "phone_masked", "name_initials", "liaison_phone_masked", "contact_phone_masked",
+        "secretary_phone_masked", "head_phone_masked", "password", "last_login"}
 
 
 def _plain(value):

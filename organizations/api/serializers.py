@@ -10,9 +10,15 @@ from organizations.models import (
     Unit,
 )
 from ledgers.models import HostEnterprise
-from zyparty.api.serializers import ModelCleanSerializer, UnitCodeField
+from zyparty.api.serializers import MaskedField, ModelCleanSerializer, UnitCodeField
+from zyparty.validators import validate_phone
 
 AUDIT_FIELDS = ["created_at", "updated_at", "version"]
+
+
+def phone_field(masked_source):
+    """A cadre's phone: written in clear, read masked (SECURITY.md "personal data"); same name and type as before."""
+    return MaskedField(masked_source=masked_source, required=False, max_length=30, validators=[validate_phone])
 
 
 class UnitSerializer(ModelCleanSerializer):
@@ -29,6 +35,7 @@ class UnitSerializer(ModelCleanSerializer):
 class HostPlaceOrganizationSerializer(ModelCleanSerializer):
     county = UnitCodeField()
     region_label = serializers.CharField(read_only=True)
+    contact_phone = phone_field("contact_phone_masked")
 
     class Meta:
         model = HostPlaceOrganization
@@ -41,6 +48,7 @@ class OrganizationSerializer(ModelCleanSerializer):
     county = UnitCodeField(read_only=True)
     town = UnitCodeField(read_only=True)
     host_place_label = serializers.CharField(read_only=True)
+    secretary_phone = phone_field("secretary_phone_masked")
 
     class Meta:
         model = PartyOrganization
@@ -66,6 +74,7 @@ class ServicePointSerializer(ModelCleanSerializer):
     town = UnitCodeField(read_only=True)
     enterprise = serializers.SlugRelatedField(slug_field="credit_code", queryset=HostEnterprise.objects.all(),
                                               required=False, allow_null=True)
+    head_phone = phone_field("head_phone_masked")
 
     class Meta:
         model = ServicePoint
@@ -76,6 +85,7 @@ class ServicePointSerializer(ModelCleanSerializer):
 class InstructorSerializer(ModelCleanSerializer):
     county = UnitCodeField()
     enterprise = serializers.SlugRelatedField(slug_field="credit_code", queryset=HostEnterprise.objects.all())
+    phone = phone_field("phone_masked")
 
     class Meta:
         model = PartyInstructor

@@ -52,6 +52,93 @@ def test_raw_sql_never_shows_an_id_number_or_a_mobile(world, model):
     assert not id_numbers_in(readable) and not MOBILE_PATTERN.search(readable)
 
 
+def _cadre_phones(world):
+    """Each record that holds a cadre's or a user's phone, with a mobile number in it (organizations.EncryptedPhones)."""
+    from organizations.models import PartyInstructor, ServicePoint
+
+    world.host_a.contact_phone = "13911112222"
+    world.host_a.save()
+    world.outpost_a.secretary_phone = "13922223333"
+    world.outpost_a.save()
+    point = ServicePoint.objects.create(level="village_point", name="东河村流动党员联络点", unit=world.village_a,
+                                        head_name="李书记", head_phone="13933334444")
+    instructor = PartyInstructor.objects.create(name="王指导", phone="13944445555", enterprise=world.enterprise_a,
+                                                county=world.county, appointed_on=datetime.date(2025, 3, 1))
+    clerk = world.users[Role.TOWN_CLERK]
+    clerk.phone = "13955556666"
+    clerk.save()
+    return [(world.host_a, "contact_phone"), (world.outpost_a, "secretary_phone"), (point, "head_phone"),
+            (instructor, "phone"), (clerk, "phone")]
+
+
+def test_cadre_and_user_phones_are_encrypted_at_rest(world):
+    records = _cadre_phones(world)
+    for obj, field in records:
+        model = type(obj)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {model._meta.db_table}")  # noqa: S608 (a fixed table name)
+            dump = " ".join(str(value) for row in cursor.fetchall() for value in row)
+        assert not MOBILE_PATTERN.search(dump), model.__name__
+        fresh = model.objects.get(pk=obj.pk)
+        phone = getattr(fresh, field)
+        assert MOBILE_PATTERN.fullmatch(phone) and phone not in dump  # the ORM gives it back in clear
+        assert getattr(fresh, f"{field}_masked") == phone[:3] + "****" + phone[-4:]
+
+
+def test_the_migration_encrypts_phones_stored_in_clear(world):
+    """Organization 0004 encrypts the phones a database held in clear before it, and masks them."""
+    import importlib
+    import types
+
+    from organizations.models import HostPlaceOrganization
+
+    migration = importlib.import_module("organizations.migrations.0004_cadre_phones_encrypted")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE organizations_hostplaceorganization SET contact_phone = %s, contact_phone_masked = ''"
+                       " WHERE id = %s", ["13966667777", world.host_a.pk])
+    migration.encrypt_phones(None, types.SimpleNamespace(connection=connection))
+    migration.encrypt_phones(None, types.SimpleNamespace(connection=connection))  # a re-run changes nothing
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT contact_phone, contact_phone_masked FROM organizations_hostplaceorganization"
+                       " WHERE id = %s", [world.host_a.pk])
+        stored, masked = cursor.fetchone()
+    assert stored.startswith(crypto.PREFIX) and masked == "139****7777"
+    assert HostPlaceOrganization.objects.get(pk=world.host_a.pk).contact_phone == "13966667777"
+
+
+def test_cadre_phones_are_masked_in_the_api_and_the_admin(world):
+    records = _cadre_phones(world)
+    api = matrix.login(APIClient(), world.users[Role.COUNTY_STAFF])
+    for path in ("host-organizations", "organizations", "service-points", "instructors"):
+        body = api.get(f"/api/v1/{path}/").content.decode()
+        assert "****" in body and not MOBILE_PATTERN.search(body), path
+    shown = api.get(f"/api/v1/host-organizations/{world.host_a.pk}/").json()
+    assert shown["contact_phone"] == "139****2222"  # same field name, masked value
+    client = matrix.login(Client(), world.users[Role.COUNTY_STAFF])
+    for obj, field in records[:4]:
+        url = f"/admin/{obj._meta.app_label}/{obj._meta.model_name}/{obj.pk}/change/"
+        page = client.get(url).content.decode()
+        assert getattr(obj, f"{field}_masked") in page and not MOBILE_PATTERN.search(page), url
+    admin = matrix.login(Client(), world.users[Role.SYSTEM_ADMIN])
+    page = admin.get(f"/admin/organizations/user/{records[4][0].pk}/change/").content.decode()
+    assert "139****6666" in page and "13955556666" not in page
+
+
+def test_a_cadre_phone_written_through_the_api_is_validated_and_stored_encrypted(world):
+    api = matrix.login(APIClient(), world.users[Role.COUNTY_STAFF])
+    url = f"/api/v1/host-organizations/{world.host_a.pk}/"
+    etag = api.get(url)["ETag"]
+    assert api.patch(url, {"contact_phone": "12345"}, format="json", HTTP_IF_MATCH=etag).status_code == 400
+    response = api.patch(url, {"contact_phone": "13977778888"}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 200 and response.json()["contact_phone"] == "139****8888"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT contact_phone FROM organizations_hostplaceorganization WHERE id = %s", [world.host_a.pk])
+        assert cursor.fetchone()[0].startswith(crypto.PREFIX)
+    entry = AuditEntry.objects.filter(action=AuditAction.UPDATE, object_type="organizations.hostplaceorganization"
+                                      ).latest("id")
+    assert "13977778888" not in json.dumps(entry.changes, ensure_ascii=False)
+
+
 def test_family_notes_are_encrypted_at_rest(world):
     w = worker(world.town_a, world.village_a, family_situation="女儿在东河小学读书，由奶奶照看")
     with connection.cursor() as cursor:
