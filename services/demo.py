@@ -348,7 +348,8 @@ def _co_management(rng, today, county):
     # The ledger's dates follow the records (what services.workflows does one record at a time).
     table, quote = PartyMember._meta.db_table, connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {quote(table)} SET {quote('last_org_life_on')} = %s, "
+        # nosec B608: the table and column names are the model's own, quoted; the values are parameters.
+        cursor.executemany(f"UPDATE {quote(table)} SET {quote('last_org_life_on')} = %s, "  # nosec B608
                            f"{quote('last_dues_paid_on')} = %s WHERE {quote('id')} = %s", touched)
     inspections = []
     for activist in Activist.objects.filter(county=county).only(
