@@ -319,6 +319,14 @@ CONTENT_SECURITY_POLICY = {
 # Audit trail retention (SECURITY.md: ≥180 days).
 AUDIT_RETENTION_DAYS = max(180, env_int("ZYPARTY_AUDIT_RETENTION_DAYS", 180))
 
+# Backups (zyparty.backups; SECURITY.md "backups"): where the nightly dump goes, how many are kept, how many ID
+# numbers per ledger the restore check decrypts. The data key is never written there: keep it beside the dumps.
+BACKUP_DIR = Path(os.environ.get("ZYPARTY_BACKUP_DIR", VAR_DIR / "backups"))
+BACKUP_KEEP = max(1, env_int("ZYPARTY_BACKUP_KEEP", 14))
+BACKUP_VERIFY_SAMPLE = env_int("ZYPARTY_BACKUP_VERIFY_SAMPLE", 50)
+BACKUP_TIMEOUT = env_int("ZYPARTY_BACKUP_TIMEOUT_SECONDS", 6 * 3600)
+PG_BIN_DIR = os.environ.get("ZYPARTY_PG_BIN_DIR", "")  # pg_dump/pg_restore; default: PATH, then /usr/lib/postgresql
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

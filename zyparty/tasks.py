@@ -24,3 +24,21 @@ def purge_audit():
     from zyparty import audit
 
     return audit.audit_purge()
+
+
+# A failed backup or restore check is worth two quick retries (a busy server), then a FailedJob row for a person:
+# a wrong key or a damaged dump does not mend itself.
+@shared_task(base=jobs.ReliableTask, name="zyparty.backup_database", max_retries=2)
+def backup_database():
+    """Nightly dump of the database (SECURITY.md "backups"); returns the file name."""
+    from zyparty import backups
+
+    return backups.backup_database().name
+
+
+@shared_task(base=jobs.ReliableTask, name="zyparty.verify_backup", max_retries=2)
+def verify_backup():
+    """Restore the newest dump into a scratch database and decrypt a sample with the current key."""
+    from zyparty import backups
+
+    return backups.verify_backup()
