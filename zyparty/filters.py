@@ -32,6 +32,17 @@ class BaseFilterSet(django_filters.FilterSet):
     search_fields: tuple = ("name",)
     person_search = False
 
+    # A year is a whole number a calendar can hold: ``year=5.8e16`` is a 400 from the form field, not an
+    # OverflowError when the database backend turns it into a date range (found by zyparty/tests/
+    # test_security_api_fuzz.py; Python's datetime.MAXYEAR is 9999).
+    YEAR_BOUNDS = {"min_value": 1, "max_value": 9999, "decimal_places": 0}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for declared in self.filters.values():
+            if isinstance(declared, django_filters.NumberFilter) and declared.lookup_expr == "year":
+                declared.extra.update(self.YEAR_BOUNDS)
+
     def filter_unit(self, queryset, name, value):
         from organizations.models import Unit
 
