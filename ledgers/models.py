@@ -5,6 +5,7 @@ so that scoping and ``unit=`` filters are single equalities. ID numbers and phon
 keyed hash for lookup and uniqueness and a masked copy for lists (SECURITY.md "personal data").
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -29,29 +30,57 @@ class PersonRecord(TrackedModel):
     """What every person ledger records: identity from the ID number, contact, and place in the hierarchy."""
 
     name = models.CharField(_("姓名"), max_length=30)
-    name_initials = models.CharField(_("拼音首字母"), max_length=20, blank=True, editable=False, db_index=True)
+    name_initials = models.CharField(_("拼音首字母"), max_length=20, blank=True, editable=False)
     id_number = EncryptedTextField(_("身份证号"))
-    id_digest = models.CharField(max_length=64, unique=True, editable=False)
+    id_digest = models.CharField(max_length=64, editable=False)
     id_masked = models.CharField(_("身份证号"), max_length=18, editable=False)
     gender = models.CharField(_("性别"), max_length=1, choices=choices.Gender.choices, editable=False)
     birth_date = models.DateField(_("出生日期"), editable=False)
     ethnicity = models.CharField(_("民族"), max_length=10, blank=True, default="汉族")
     phone = EncryptedTextField(_("联系电话"), blank=True)
-    phone_digest = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    phone_digest = models.CharField(max_length=64, blank=True, editable=False)
     phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True, editable=False)
+    # county is town.county, copied for one-equality scoping (prepare() keeps it so): the town's constraint already
+    # ties the row to a real unit, so this copy carries no constraint of its own (each costs ~1 s per 100,000
+    # imported rows, bench/excel_bench.py). The single-column indexes of these keys are left out: the (key, id)
+    # indexes of each ledger's Meta serve the same lookups.
     county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
-                               editable=False)
+                               editable=False, db_index=False, db_constraint=False)
     town = models.ForeignKey(Unit, verbose_name=_("乡镇"), on_delete=models.PROTECT, related_name="+",
-                             limit_choices_to={"level": "town"})
+                             limit_choices_to={"level": "town"}, db_index=False)
     village = models.ForeignKey(Unit, verbose_name=_("户籍村（社区）"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": "village"})
+                                on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": "village"},
+                                db_index=False)
     remarks = models.TextField(_("备注"), blank=True)
+    # Who created / last changed the row: TrackedModel's fields without their indexes (nothing lists a ledger by its
+    # editor; users are deactivated, never deleted). The audit trail is the record of who changed what.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+", db_constraint=False, db_index=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("最后修改人"), null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+", db_constraint=False, db_index=False,
+    )
 
     personal_fields = {"id_number": mask_id_number, "phone": mask_phone}
     scope_paths = {"county": "county", "town": "town", "village": "village"}
 
     class Meta:
         abstract = True
+        # The indexes every person ledger needs besides its own (key, id) list indexes. Each index costs an import
+        # ~0.35 s per 100,000 rows (PERFORMANCE.md, bench/excel_bench.py), so there is one per lookup and no more:
+        # the ID number's keyed hash is unique (a constraint, not unique=True, which on PostgreSQL adds a second
+        # LIKE index nobody uses); the phone hash is looked up by equality; pinyin initials by prefix, which under
+        # a non-C collation needs the pattern operator class (it serves equality too).
+        indexes = [
+            models.Index(fields=["phone_digest"], name="%(class)s_phone_idx"),
+            models.Index(fields=["name_initials"], name="%(class)s_initials_idx", opclasses=["varchar_pattern_ops"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["id_digest"], name="%(app_label)s_%(class)s_id_digest_uniq",
+                                    violation_error_message=_("该身份证号已登记。")),
+        ]
 
     def __str__(self):
         return self.name
@@ -104,12 +133,12 @@ class Worker(PersonRecord):
 
     direction = models.CharField(_("外出/外来"), max_length=3, choices=choices.Direction.choices,
                                  default=choices.Direction.OUTGOING)
-    destination_code = models.CharField(_("务工地代码"), max_length=6, blank=True, db_index=True)
+    destination_code = models.CharField(_("务工地代码"), max_length=6, blank=True)
     destination_text = models.CharField(_("务工地"), max_length=100, blank=True)
     employer_name = models.CharField(_("务工单位"), max_length=100, blank=True)
     employer_credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     enterprise = models.ForeignKey("HostEnterprise", verbose_name=_("聚集地企业"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="workers")
+                                   on_delete=models.SET_NULL, related_name="workers", db_index=False)
     industry = models.CharField(_("从事行业"), max_length=16, choices=choices.Industry.choices, blank=True)
     skills = models.CharField(_("就业技能"), max_length=100, blank=True)
     monthly_income = models.PositiveIntegerField(_("月收入（元）"), null=True, blank=True)
@@ -134,14 +163,20 @@ class Worker(PersonRecord):
         # Lists page in insertion order: with a scope filter on an indexed key the first page is read without a
         # sort (PERFORMANCE.md: a filtered page is ~5 ms; a sort over a county's rows is not).
         ordering = ["id"]
+        # The scope and unit= filters are equalities on these keys, read in id order (PERFORMANCE.md); a filter on
+        # direction or completeness within a town reads the town's index. Destinations are filtered by code prefix
+        # (province, city). Most workers name no host enterprise: its index holds only those who do.
         indexes = [
+            *PersonRecord.Meta.indexes,
             models.Index(fields=["town", "id"], name="worker_town_idx"),
             models.Index(fields=["village", "id"], name="worker_village_idx"),
             models.Index(fields=["county", "id"], name="worker_county_idx"),
-            models.Index(fields=["town", "direction", "id"], name="worker_town_dir_idx"),
-            models.Index(fields=["town", "completeness"], name="worker_town_complete_idx"),
-            models.Index(fields=["enterprise"], name="worker_enterprise_idx"),
+            models.Index(fields=["destination_code"], name="worker_destination_idx",
+                         opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["enterprise"], name="worker_enterprise_idx",
+                         condition=models.Q(enterprise__isnull=False)),
         ]
+        constraints = PersonRecord.Meta.constraints
         permissions = [
             ("unmask_personal_data", _("查看身份证号、电话等个人信息明文")),
             ("export_ledger", _("导出台账")),
@@ -303,11 +338,13 @@ class PartyMember(PersonRecord):
         verbose_name_plural = _("农民工党员台账")
         ordering = ["id"]
         indexes = [
+            *PersonRecord.Meta.indexes,
             models.Index(fields=["town", "id"], name="member_town_idx"),
             models.Index(fields=["town", "is_mobile", "id"], name="member_town_mobile_idx"),
             models.Index(fields=["village", "id"], name="member_village_idx"),
             models.Index(fields=["county", "id"], name="member_county_idx"),
         ]
+        constraints = PersonRecord.Meta.constraints
 
     def clean(self):
         errors = {}
@@ -358,11 +395,13 @@ class Activist(PersonRecord):
         verbose_name_plural = _("入党积极分子台账")
         ordering = ["id"]
         indexes = [
+            *PersonRecord.Meta.indexes,
             models.Index(fields=["town", "id"], name="activist_town_idx"),
             models.Index(fields=["town", "stage", "id"], name="activist_town_stage_idx"),
             models.Index(fields=["village", "id"], name="activist_village_idx"),
             models.Index(fields=["county", "id"], name="activist_county_idx"),
         ]
+        constraints = PersonRecord.Meta.constraints
 
     def clean(self):
         errors = {}

@@ -17,10 +17,10 @@ Importing a ledger file (issue 4; CONTRACT.md "Excel ledgers"; SECURITY.md "impo
 
 Files of ``IMPORT_ASYNC_ROWS`` rows or more are checked and committed by ledgers.tasks with a BackgroundJob whose
 progress the browser polls. From ``IMPORT_PARALLEL_MIN_ROWS`` rows on, the per-row checks run in forked worker
-processes (one per core, ``IMPORT_WORKERS`` at most) and, for a commit on PostgreSQL, the parent copies the
-workers' rows into the table while they are still checking — inside the same single transaction, rolled back if any
-row turns out bad (bench/excel_bench.py measures it). :func:`ledger_export` streams a filtered list to .xlsx with
-the same headers.
+processes (one per core, ``IMPORT_WORKERS`` at most); the parent then writes every row in one transaction. (Copying
+the workers' rows in while they were still checking was tried and measured slower on two cores — the database's
+share of the write competes with the checks for the same cores: 26–31 s against 21–28 s for 100,000 rows,
+bench/excel_bench.py.) :func:`ledger_export` streams a filtered list to .xlsx with the same headers.
 """
 
 import datetime
@@ -62,8 +62,6 @@ logger = logging.getLogger(__name__)
 
 MAX_STORED_ERRORS = 20_000
 PROGRESS_EVERY = 5_000
-STREAM_ROWS = 2_000  # a worker sends its prepared rows this often
-COPY_ROWS = 10_000  # the writing process copies them in batches this large
 AUDIT_COLUMNS = {"id", "created_at", "updated_at", "created_by_id", "updated_by_id", "version"}
 
 
@@ -287,10 +285,6 @@ class _Rollback(Exception):
 
 
 class _Stale(Exception):
-    pass
-
-
-class _WorkerFailed(Exception):
     pass
 
 
@@ -525,12 +519,6 @@ class _ImportRun:
         self.writer = _RowWriter(model, self.user) if self.commit else None
         chunks = _split(work, _worker_count(len(work)))
         self.progress_scale = len(chunks)
-        if (self.commit and not self.prepare_only and len(chunks) > 1 and self.error_count == 0
-                and connection.vendor == "postgresql"):
-            # The database's share of the write (COPY into an indexed table) overlaps the checks: every chunk goes
-            # to a worker, and this process copies their rows in as they come, in the transaction it then commits.
-            if self._check_and_stream(chunks):
-                return
         partials = _fork_map(self._check_rows, chunks)
         for partial in partials[1:]:  # partials[0] was checked here, straight into self
             self._merge(partial)
@@ -539,55 +527,7 @@ class _ImportRun:
         if self.writer is not None and self.error_count == 0 and not self.prepare_only:
             self._write(self.writer)
 
-    def _check_and_stream(self, chunks) -> bool:
-        """Check and write in one go (PostgreSQL, large files). False if a worker failed: nothing was written and
-        the caller checks the ordinary way."""
-        writer, total = self.writer, self.total_rows
-        saved = (list(self.errors), self.error_count, dict(self.counts))
-        self.tick(0, total, _("正在校验并写入"))
-        received, pending = [0], []
-
-        def copy_pending():
-            if pending:
-                insert_rows(writer.model, writer.insert_columns, pending, chunk=len(pending))
-                pending.clear()
-
-        def on_rows(rows, checked):
-            pending.extend(rows)
-            if len(pending) >= COPY_ROWS:
-                copy_pending()
-            received[0] += checked
-            self.tick(min(received[0], total), total)
-
-        try:
-            with transaction.atomic():
-                partials = _fork_stream(self._check_rows, chunks, on_rows)
-                if partials is None:
-                    raise _WorkerFailed
-                for partial in partials:
-                    self._merge(partial)
-                if self.error_count:
-                    raise _Rollback
-                copy_pending()
-                self._lap("check+write")
-                writer.inserts = []  # all copied already; the changed rows follow
-                writer.flush()
-                self._lap("write")
-                self._audit()
-                self._mark_committed()
-                self.written = True
-        except _Rollback:
-            self.written = False
-        except _WorkerFailed:
-            self.errors, self.error_count, self.counts = saved
-            logger.warning("import batch %s: a worker failed while streaming; checking again", self.batch.pk)
-            return False
-        except (_Stale, IntegrityError) as exc:
-            self._write_failed(exc)
-        self.tick(total, total, _("校验完成"))
-        return True
-
-    def _check_rows(self, rows, in_child=False, emit=None):
+    def _check_rows(self, rows, in_child=False):
         """Apply, clean, prepare and classify ``rows``. With ``in_child`` (a forked worker, or a failed worker's rows
         redone here) the errors, counts and prepared rows found are returned for the parent to merge, and the
         run's own are left as they were; never touches the database either way."""
@@ -600,11 +540,7 @@ class _ImportRun:
         if writer is not None:
             writer.inserts, writer.updates = [], []
         try:
-            self._check_loop(rows, report=False, emit=emit)
-            if emit is not None and writer is not None:
-                if self.error_count == 0 and writer.inserts:
-                    emit(writer.inserts, 0)
-                writer.inserts = []
+            self._check_loop(rows, report=False)
             return {"errors": self.errors, "error_count": self.error_count, "counts": self.counts,
                     "inserts": writer.inserts if writer is not None else [],
                     "updates": writer.updates if writer is not None else []}
@@ -613,7 +549,7 @@ class _ImportRun:
             if writer is not None:
                 writer.inserts, writer.updates = saved[3]
 
-    def _check_loop(self, rows, report, emit=None):
+    def _check_loop(self, rows, report):
         schema, model, ctx, writer = self.schema, self.schema.model, self.ctx, self.writer
         new_instance = _new_instance_factory(model)
         person = hasattr(model, "id_digest")
@@ -622,18 +558,9 @@ class _ImportRun:
         unit = self.batch.unit
         counts = self.counts
         total = self.total_rows
-        checked = 0
         for index, (sheet, row_no, cells, cols, key, current) in enumerate(rows, 1):
             if report and index % PROGRESS_EVERY == 0:
                 self.tick(min(index * self.progress_scale, total), total)
-            if emit is not None and index % STREAM_ROWS == 0:
-                # a worker streams its prepared rows (and how many it has checked) to the writing process
-                if self.error_count == 0:
-                    emit(writer.inserts, index - checked)
-                else:
-                    emit([], index - checked)
-                writer.inserts = []
-                checked = index
             errors = RowErrors()
             if current is not None:
                 if key[0] == "id" and "记录编号" in cells:
@@ -930,146 +857,6 @@ def _fork_map(check, chunks):
     return results
 
 
-def _fork_stream(check, chunks, on_rows):
-    """Every chunk to its own forked worker, which streams ``("rows", prepared rows, rows checked)`` frames while it
-    checks and ends with ``("done", what it found)``; ``on_rows`` gets each batch as it arrives (the caller copies it
-    into the table). Returns the workers' results in chunk order, or None if one of them failed (the caller rolls
-    back and checks again the ordinary way)."""
-    import gc
-    import pickle
-    import queue
-    import threading
-
-    workers = []
-    gc.collect()
-    gc.freeze()
-    try:
-        for chunk in chunks:
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # child
-                os.close(read_end)
-                for _pid, other, _buf in workers:
-                    os.close(other)
-                out = os.fdopen(write_end, "wb", buffering=1 << 20)
-
-                def send(kind, *payload):
-                    data = pickle.dumps((kind, *payload), protocol=pickle.HIGHEST_PROTOCOL)
-                    out.write(len(data).to_bytes(8, "little"))
-                    out.write(data)
-                    out.flush()
-
-                try:
-                    with connection.execute_wrapper(_no_queries_in_child):
-                        result = check(chunk, in_child=True, emit=lambda rows, done: send("rows", rows, done))
-                    send("done", result)
-                except BaseException as exc:  # noqa: BLE001 - the parent gives up streaming
-                    try:
-                        send("error", f"{type(exc).__name__}: {exc}")
-                    except BaseException:  # noqa: BLE001
-                        pass
-                finally:
-                    os._exit(0)
-            os.close(write_end)
-            workers.append((pid, read_end, bytearray()))
-    except OSError:
-        _kill(workers)
-        _reap(workers)
-        return None
-    finally:
-        gc.unfreeze()
-    # A reader thread drains the workers' pipes the whole time, so they never wait while this thread is inside a
-    # COPY (psycopg2 lets other threads run while it waits on the server).
-    frames = queue.SimpleQueue()
-    reader = threading.Thread(target=_drain, args=(workers, frames), name="import-stream-reader", daemon=True)
-    reader.start()
-    results = [None] * len(workers)
-    failed = False
-    try:
-        while True:
-            frame = frames.get()
-            if frame is None:
-                break
-            index, kind, *payload = frame
-            if kind == "rows":
-                if not failed:
-                    on_rows(*payload)
-            elif kind == "done":
-                results[index] = payload[0]
-            elif kind == "eof":
-                failed = failed or results[index] is None
-            else:
-                logger.warning("import worker failed: %s", payload[0])
-                failed = True
-    except BaseException:
-        _kill(workers)
-        reader.join()
-        _reap(workers)
-        raise
-    reader.join()
-    _reap(workers)
-    return None if failed or any(r is None for r in results) else results
-
-
-def _drain(workers, frames):
-    """Read length-prefixed pickled frames from every worker's pipe into ``frames``; None once all pipes closed."""
-    import pickle
-    import selectors
-
-    selector = selectors.DefaultSelector()
-    buffers = {}
-    for index, (_pid, fd, _buf) in enumerate(workers):
-        selector.register(fd, selectors.EVENT_READ, index)
-        buffers[index] = bytearray()
-    open_count = len(workers)
-    try:
-        while open_count:
-            for key, _events in selector.select():
-                index = key.data
-                try:
-                    data = os.read(key.fd, 1 << 20)
-                except OSError:
-                    data = b""
-                if not data:
-                    selector.unregister(key.fd)
-                    open_count -= 1
-                    frames.put((index, "eof"))
-                    continue
-                buffer = buffers[index]
-                buffer.extend(data)
-                while len(buffer) >= 8:
-                    size = int.from_bytes(buffer[:8], "little")
-                    if len(buffer) < 8 + size:
-                        break
-                    frames.put((index, *pickle.loads(bytes(buffer[8:8 + size]))))
-                    del buffer[:8 + size]
-    finally:
-        selector.close()
-        frames.put(None)
-
-
-def _kill(workers):
-    import signal
-
-    for pid, _fd, _buf in workers:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
-def _reap(workers):
-    for pid, fd, _buf in workers:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-        try:
-            os.waitpid(pid, 0)
-        except OSError:
-            pass
-
-
 def _no_queries_in_child(execute, sql, params, many, context):
     raise RuntimeError("a forked import worker tried to query the database")
 
@@ -1095,8 +882,22 @@ def _within_unit(unit, obj) -> bool:
 
 
 def _fetch(queryset, field_name, values, chunk=None):
+    """The records whose ``field_name`` is one of ``values``. On PostgreSQL the matching ids come first from one
+    ``= ANY(array)`` query (0.4 s for 100,000 keys, against 1.6 s for IN lists of 5,000 parameters), so a file of
+    new rows costs one query; only records that exist are then loaded."""
     values = list(values)
-    chunk = chunk or (5000 if connection.vendor == "postgresql" else 900)  # SQLite: at most 999 parameters
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        model = queryset.model
+        column = (model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)).column
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {connection.ops.quote_name(model._meta.pk.column)} FROM "
+                           f"{connection.ops.quote_name(model._meta.db_table)} WHERE "
+                           f"{connection.ops.quote_name(column)} = ANY(%s)", [values])
+            values = [pk for (pk,) in cursor.fetchall()]
+        field_name, chunk = "pk", chunk or 10_000
+    chunk = chunk or 900  # SQLite: at most 999 parameters
     for start in range(0, len(values), chunk):
         yield from queryset.filter(**{f"{field_name}__in": values[start:start + chunk]})
 
