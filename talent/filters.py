@@ -16,7 +16,7 @@ from talent.models import (
     ReturneeVenture,
     Talent,
 )
-from zyparty.filters import BaseFilterSet
+from zyparty.filters import BaseFilterSet, UtcIsoDateTimeFilter
 
 
 class DevelopmentCaseFilterSet(BaseFilterSet):
@@ -120,8 +120,8 @@ class AwardFilterSet(BaseFilterSet):
 class QuotaResultFilterSet(BaseFilterSet):
     search_fields = ("subject_label",)
     rule = django_filters.CharFilter(field_name="rule__code", label=_("规则代码"))
-    updated_since = django_filters.IsoDateTimeFilter(field_name="evaluated_at", lookup_expr="gte",
-                                                     label=_("评估时间不早于（ISO 8601）"))
+    updated_since = UtcIsoDateTimeFilter(field_name="evaluated_at", lookup_expr="gte",
+                                         label=_("评估时间不早于（ISO 8601）"))
     on = django_filters.DateFilter(method="filter_on", label=_("所在周期包含该日"))
 
     class Meta:

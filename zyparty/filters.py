@@ -1,5 +1,6 @@
 """The FilterSet base shared by API lists, admin-side pages and exports: ``unit``, ``search``, ``updated_since``."""
 
+import datetime
 import re
 
 import django_filters
@@ -22,10 +23,25 @@ def unit_filter_q(model, unit):
     return Q(**{"pk" if path == "pk" else f"{path}_id": unit.pk})
 
 
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date-time compared in UTC. ISO 8601 and Python allow offsets up to ±23:59, PostgreSQL only ±15:59
+    (``updated_since=2025-01-01T00:00+17:30`` was a 500 there, found by zyparty/tests/test_security_api_fuzz.py); an
+    instant outside the calendar in UTC (year 1 ahead of UTC, year 9999 behind it) is the calendar's edge."""
+
+    def filter(self, qs, value):
+        if value is not None and value.tzinfo is not None:
+            try:
+                value = value.astimezone(datetime.timezone.utc)
+            except OverflowError:
+                edge = datetime.datetime.min if value.year < 5000 else datetime.datetime.max
+                value = edge.replace(tzinfo=datetime.timezone.utc)
+        return super().filter(qs, value)
+
+
 class BaseFilterSet(django_filters.FilterSet):
     unit = django_filters.CharFilter(method="filter_unit", label=_("区划代码（含下级）"))
     search = django_filters.CharFilter(method="filter_search", label=_("搜索"))
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
                                                      label=_("更新时间不早于（ISO 8601）"))
 
     # Text fields searched by "contains"; people also match pinyin initials and exact ID number or phone.
