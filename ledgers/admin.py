@@ -17,6 +17,25 @@ from zyparty.admin import MaskedInputMixin, PersonAdmin, ScopedAdmin, UnitListFi
 PERSON_FIELDS = ("name", "id_number", "gender", "birth_date", "ethnicity", "phone", "town", "village")
 
 
+class CompletenessListFilter(admin.SimpleListFilter):
+    """How many of the six clears (六清楚, seed 000 §5) a worker's record makes clear: fixed choices 0–6, so the
+    changelist does not run a DISTINCT over a county's rows to offer them."""
+
+    title = _("六清楚完成项")
+    parameter_name = "completeness"
+
+    def lookups(self, request, model_admin):
+        return [(str(n), _("%(n)d项") % {"n": n} if n < 6 else _("6项（全部清楚）")) for n in range(6, -1, -1)]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit() or int(value) > 6:
+            return queryset.none()
+        return queryset.filter(completeness=int(value))
+
+
 # Excel (issue 4): links from every ledger changelist to the import page and the template, and "export the filtered
 # list" with the admin's own current filters and search (the ChangeList builds the queryset, through the scoping
 # layer of ScopedAdmin.get_queryset).
@@ -85,7 +104,7 @@ class WorkerAdmin(LedgerExcelAdmin, PersonAdmin):
     list_display = ("name", "id_number_masked", "gender", "phone_number_masked", "town", "village", "direction",
                     "destination_text", "employer_name", "completeness", "updated_at")
     list_filter = (UnitListFilter, VillageListFilter, "direction", "industry", "return_intention", "party_wish",
-                   "post_wish", "completeness", "left_behind_children", "left_behind_elderly")
+                   "post_wish", CompletenessListFilter, "left_behind_children", "left_behind_elderly")
     filterset_class = filters.WorkerFilterSet
     search_fields_text = ("name", "employer_name")
     autocomplete_fields = ("town", "village", "enterprise")

@@ -156,6 +156,8 @@ class Worker(PersonRecord):
 
     personal_fields = {"id_number": mask_id_number, "phone": mask_phone, "family_situation": mask_text,
                        "political_status": mask_text}
+    # An enterprise liaison (企业党建联络员) serves the workers of their host enterprise (seed 000 §4).
+    scope_paths = {**PersonRecord.scope_paths, "enterprise": "enterprise"}
 
     class Meta:
         verbose_name = _("农民工")

@@ -401,6 +401,14 @@ class _ImportRun:
             status=ImportStatus.COMMITTED, committed_at=now, new_count=self.counts["new"],
             changed_count=self.counts["changed"], unchanged_count=self.counts["unchanged"], rows=self.counts["rows"],
             audit_entry_id=self.batch.audit_entry_id)
+        if self.counts["new"] or self.counts["changed"]:
+            # The rows bypass save() and its signals: the county's dashboard snapshot is recomputed by a job queued
+            # in this transaction (sent once it commits).
+            from zyparty import dashboard
+
+            unit = self.batch.unit
+            dashboard.refresh_soon([unit.county_id] if unit is not None else
+                                   Unit.objects.filter(level="county").values_list("pk", flat=True))
 
     def _audit(self, result="success"):
         batch = self.batch

@@ -44,15 +44,19 @@ UNMASK = "ledgers.unmask_personal_data"
 EXPORT = "ledgers.export_ledger"
 IMPORT = "ledgers.import_ledger"
 
+# Import batches (who imported which file, when, with what counts; issue 4) are read by the roles that import.
+IMPORT_BATCHES = {"ledgers.view_importbatch"}
+
 # Domain apps added later (services, talent) extend these sets through ``register_permissions``.
 ROLE_PERMISSIONS: dict[str, set] = {
-    Role.COUNTY_ADMIN: _perms("ledgers", LEDGERS) | _perms("organizations", ORGANIZATIONS) | {UNMASK, EXPORT, IMPORT},
+    Role.COUNTY_ADMIN: _perms("ledgers", LEDGERS) | _perms("organizations", ORGANIZATIONS) | {UNMASK, EXPORT, IMPORT}
+    | IMPORT_BATCHES,
     Role.COUNTY_STAFF: _perms("ledgers", LEDGERS) | _perms("organizations", ORGANIZATIONS, ("view",))
     | _perms("organizations", ("partyorganization", "hostplaceorganization", "comanagementagreement",
                                 "servicepoint", "partyinstructor", "jointmeeting"), ("add", "change"))
-    | {UNMASK, EXPORT, IMPORT},
+    | {UNMASK, EXPORT, IMPORT} | IMPORT_BATCHES,
     Role.TOWN_CLERK: _perms("ledgers", LEDGERS) | _perms("organizations", ORGANIZATIONS, ("view",))
-    | _perms("organizations", ("servicepoint",), ("add", "change")) | {UNMASK, EXPORT, IMPORT},
+    | _perms("organizations", ("servicepoint",), ("add", "change")) | {UNMASK, EXPORT, IMPORT} | IMPORT_BATCHES,
     Role.VILLAGE_LIAISON: _perms("ledgers", ("worker", "partymember", "activist"), ("view", "change"))
     | _perms("ledgers", ("worker",), ("add",)) | _perms("organizations", ("unit", "partyorganization"), ("view",)),
     Role.ENTERPRISE_LIAISON: _perms("ledgers", LEDGERS, ("view", "change"))

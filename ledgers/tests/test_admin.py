@@ -68,3 +68,20 @@ def test_edit_keeps_masked_id_and_refuses_stale_version(client, world):
     assert obj.name == "张三丰" and obj.id_number == world.workers["a"].id_number and obj.phone == "13800138000"
     stale = client.post(url, {**data, "name": "张三"})  # still version 1: someone saved in between
     assert stale.status_code == 200 and "已被他人修改" in stale.content.decode()
+
+
+def test_completeness_filter_has_fixed_choices_and_no_distinct_query(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.users[Role.COUNTY_STAFF])
+    zhang = world.workers["a"]
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/admin/ledgers/worker/").content.decode()
+    assert "6项（全部清楚）" in page and "0项" in page
+    assert not any("DISTINCT" in q["sql"] and "completeness" in q["sql"] for q in queries.captured_queries)
+    page = client.get("/admin/ledgers/worker/", {"completeness": str(zhang.completeness)}).content.decode()
+    assert f">{zhang.name}<" in page
+    page = client.get("/admin/ledgers/worker/", {"completeness": str((zhang.completeness + 1) % 7)}).content.decode()
+    assert f">{zhang.name}<" not in page
+    assert client.get("/admin/ledgers/worker/", {"completeness": "x"}).status_code == 200
