@@ -144,6 +144,9 @@ def step_copy(path):
     from organizations.models import Unit
     from zyparty.bulk import insert_rows
 
+    from django.conf import settings
+
+    settings.IMPORT_PARALLEL_MIN_ROWS = 10**9  # prepared here, in one process: every row stays a tuple
     county = Unit.objects.get(code="610924")
     batch = workflows.ledger_import_store(user=None, kind="workers", file=path, unit=county)
     run = workflows._ImportRun(batch, None, commit=True, prepare_only=True)

@@ -389,3 +389,19 @@ def test_a_commit_refreshes_the_countys_dashboard(world, clerk, tmp_path, django
     with django_capture_on_commit_callbacks(execute=True):
         assert commit(clerk, path, world.town_a).committed
     assert computed_at() > first
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_written_values_survive_the_copy_framing(world, clerk, tmp_path, settings, workers):
+    """Text with quotes, commas, line breaks or a literal ``\\N``, empty text and empty optional values arrive as
+    typed — through COPY's CSV framing on PostgreSQL (made by a forked worker when ``workers`` is 2), executemany
+    elsewhere."""
+    settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 2, workers
+    odd = '他说: "好,\n明天走"\\N'
+    rows = [worker_row(姓名="框一", 身份证号=id_number(), 备注=odd, 务工单位="", 外出时间="", **{"月收入(元)": ""}),
+            worker_row(姓名="框二", 身份证号=id_number(), 备注="\\N", 家庭情况="留守老人,父母年迈")]
+    assert commit(clerk, workbook_file(tmp_path / "c.xlsx", rows), world.town_a).committed
+    first, second = Worker.objects.get(name="框一"), Worker.objects.get(name="框二")
+    assert (first.remarks, first.employer_name, first.left_on, first.monthly_income) == (odd, "", None, None)
+    assert (second.remarks, second.family_situation, second.left_behind_elderly) == ("\\N", "留守老人,父母年迈", True)
+    assert second.monthly_income == 4500 and second.village_id == world.village_a.pk
