@@ -20,7 +20,7 @@ from zyparty.wsgi import application
 pytestmark = pytest.mark.django_db
 
 # Examples per operation: reads and creates take any input, so they get the most; an update or delete of a random
-# id mostly meets "not found" or "If-Match required", so a few suffice. About 50 s on two cores.
+# id mostly meets "not found" or "If-Match required", so a few suffice. About a minute on two busy cores.
 EXAMPLES = {"GET": 5, "POST": 5}
 OTHER_METHODS = 2
 
