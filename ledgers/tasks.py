@@ -94,7 +94,7 @@ def _progress_writer(job_id):
     own = connections.create_connection(DEFAULT_DB_ALIAS)
     meta = BackgroundJob._meta
     column = {name: meta.get_field(name).column for name in ("done", "total", "message")}
-    sql = (f"UPDATE {own.ops.quote_name(meta.db_table)} SET {column['done']} = %s, {column['total']} = %s, "
+    sql = (f"UPDATE {own.ops.quote_name(meta.db_table)} SET {column['done']} = %s, {column['total']} = %s, "  # nosec B608 - table and column names from model metadata; values are parameters
            f"{column['message']} = COALESCE(%s, {column['message']}) WHERE id = %s")
     usable = [True]
 

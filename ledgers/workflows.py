@@ -859,7 +859,7 @@ def _fork_map(check, chunks):
                 data = source.read()
             os.waitpid(pid, 0)
             try:
-                outcome = pickle.loads(data)
+                outcome = pickle.loads(data)  # nosec B301 - the pickle comes through a pipe from this process's own forked worker
             except Exception:  # noqa: BLE001 - a child that died mid-write
                 outcome = ("error", "no result")
         if outcome[0] != "ok":
@@ -904,7 +904,7 @@ def _fetch(queryset, field_name, values, chunk=None):
         model = queryset.model
         column = (model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)).column
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {connection.ops.quote_name(model._meta.pk.column)} FROM "
+            cursor.execute(f"SELECT {connection.ops.quote_name(model._meta.pk.column)} FROM "  # nosec B608 - names from model metadata, quoted; values are parameters
                            f"{connection.ops.quote_name(model._meta.db_table)} WHERE "
                            f"{connection.ops.quote_name(column)} = ANY(%s)", [values])
             values = [pk for (pk,) in cursor.fetchall()]
@@ -993,19 +993,19 @@ class _RowWriter:
             if connection.vendor == "postgresql":
                 stage = f"zy_import_{uuid.uuid4().hex[:12]}"
                 select = ", ".join(qn(c) for c in columns)
-                cursor.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {select}, id AS zy_id, "
+                cursor.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {select}, id AS zy_id, "  # nosec B608 - names from model metadata and a generated staging name
                                f"version AS zy_version FROM {table} WITH NO DATA")
                 bulk.copy_block(self.model, columns + ["zy_id", "zy_version"], bulk.csv_block(self.updates),
                                 table=stage)
                 sets = ", ".join(f"{qn(c)} = s.{qn(c)}" for c in columns)
                 cursor.execute(
-                    f"UPDATE {table} AS t SET {sets}, version = t.version + 1, updated_at = %s, updated_by_id = %s "
+                    f"UPDATE {table} AS t SET {sets}, version = t.version + 1, updated_at = %s, updated_by_id = %s "  # nosec B608 - names from model metadata, quoted; values are parameters
                     f"FROM {stage} AS s WHERE t.id = s.zy_id AND t.version = s.zy_version",
                     [self.now_db, self.user_id])
                 done = cursor.rowcount
             else:
                 sets = ", ".join(f"{qn(c)} = %s" for c in columns)
-                sql = (f"UPDATE {table} SET {sets}, version = version + 1, updated_at = %s, updated_by_id = %s "
+                sql = (f"UPDATE {table} SET {sets}, version = version + 1, updated_at = %s, updated_by_id = %s "  # nosec B608 - names from model metadata, quoted; values are parameters
                        f"WHERE id = %s AND version = %s")
                 done = 0
                 for start in range(0, expected, 2000):

@@ -334,6 +334,17 @@ class DemoBuilder:
                 home_organization=branch_by_village[village.pk], co_manager=outpost.host_partner, stage=stage))
         Activist.objects.bulk_create(rows, batch_size=1000)
 
+    def county_figures(self, county):
+        """The yearly figures the statistics report divides by: seed 001 §1 reports 350,000 people and 13,092 party
+        members in 紫阳县 (entered by county staff each year; here for the current and the previous year)."""
+        from organizations.models import CountyYearFigures
+
+        year = timezone.localdate().year
+        for y in (year - 1, year):
+            CountyYearFigures.objects.get_or_create(county=county, year=y, defaults={
+                "population": 350_000, "party_members_total": 13_092,
+                "notes": "示范数据：据《紫阳县农民工党建工作情况》（seed 001）。"})
+
     def network(self, county, towns, villages, enterprises):
         points = [ServicePoint(level=oc.ServiceLevel.COUNTY_CENTER, name="紫阳县农民工党员服务中心", unit=county,
                                county=county, head_name=self.name(True), head_title="县委组织部副部长",
@@ -399,6 +410,7 @@ def load_demo(**sizes) -> DemoResult:
     builder.members(towns, villages, branches, outposts, hosts)
     builder.activists(towns, villages, branches, outposts)
     builder.network(county, towns, villages, enterprises)
+    builder.county_figures(county)
     logins = builder.users(county, towns, villages, hosts, outposts)
     from django.apps import apps
 

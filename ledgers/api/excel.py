@@ -73,7 +73,7 @@ class _LedgerPermission(ModelPermissions):
     def has_permission(self, request, view):
         if not super().has_permission(request, view):
             return False
-        return request.user.has_perms(self.extra(view))
+        return request.user.has_perms(self.extra(view))  # nosec B610 - a permission class method named extra, not QuerySet.extra
 
 
 class ImportPermission(_LedgerPermission):
