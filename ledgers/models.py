@@ -127,6 +127,29 @@ class PersonRecord(TrackedModel):
     def by_id_number(cls, number):
         return cls.objects.filter(id_digest=crypto.digest(validate_id_number(number)))
 
+    @classmethod
+    def id_number_clash(cls, number, pk=None):
+        """The message for an ID number (normalised) already registered in this ledger by another record, or None.
+        Uniqueness is county-wide and beyond: the record may be in a town the user cannot see."""
+        clash = cls._default_manager.filter(id_digest=crypto.digest(number))
+        if pk is not None:
+            clash = clash.exclude(pk=pk)
+        if number and clash.exists():
+            return _("该身份证号已登记在%(l)s中（可能在其他乡镇），请勿重复登记。") % {"l": cls._meta.verbose_name_plural}
+        return None
+
+    def validate_constraints(self, exclude=None):
+        """Forms (the admin) check constraints here. The ID number's keyed hash is derived at save, never a form
+        field, so Django leaves its unique constraint unchecked: the clash is reported on the ID number itself
+        instead of failing at the database. (Imports check uniqueness against their own preloaded keys.)"""
+        super().validate_constraints(exclude=exclude)
+        if exclude and "id_number" in exclude:
+            return
+        message = self.id_number_clash((self.id_number or "").strip().upper(),
+                                       None if self._state.adding else self.pk)
+        if message:
+            raise ValidationError({"id_number": [message]})
+
 
 class Worker(PersonRecord):
     """A migrant worker (农民工台账): outgoing or incoming, with the "six clears" (六清楚) of seed 000 §5."""

@@ -28,20 +28,15 @@ class PersonSerializer(ModelCleanSerializer):
         return super().validate(attrs)
 
     def validate_id_number(self, value):
-        from zyparty import crypto
         from zyparty.validators import validate_id_number
 
         try:
             number = validate_id_number(value)
         except Exception as exc:  # django ValidationError → field message
             raise serializers.ValidationError(getattr(exc, "messages", [str(exc)]))
-        model = self.Meta.model
-        clash = model.objects.filter(id_digest=crypto.digest(number))
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError(
-                f"该身份证号已登记在{model._meta.verbose_name_plural}中（可能在其他乡镇），请勿重复登记。")
+        message = self.Meta.model.id_number_clash(number, None if self.instance is None else self.instance.pk)
+        if message:
+            raise serializers.ValidationError(message)
         return number
 
 

@@ -85,3 +85,11 @@ def test_completeness_filter_has_fixed_choices_and_no_distinct_query(client, wor
     page = client.get("/admin/ledgers/worker/", {"completeness": str((zhang.completeness + 1) % 7)}).content.decode()
     assert f">{zhang.name}<" not in page
     assert client.get("/admin/ledgers/worker/", {"completeness": "x"}).status_code == 200
+
+
+def test_duplicate_id_number_is_a_form_error(client, world):
+    client.force_login(world.users[Role.TOWN_CLERK])
+    response = client.post("/admin/ledgers/worker/add/", form(world, id_number=world.workers["a"].id_number))
+    assert response.status_code == 200
+    assert "该身份证号已登记" in response.content.decode()
+    assert not Worker.objects.filter(name="钱一").exists()
