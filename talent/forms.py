@@ -5,13 +5,13 @@ import re
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ledgers.models import PartyMember
 from talent import choices, workflows
 from talent.models import DevelopmentCase, DevelopmentStep, StepParticipant
+from zyparty.admin import SafeAutocompleteSelectMultiple
 
 PEOPLE_ROLE = {choices.Step.CONTACTS: choices.ParticipantRole.CONTACT,
                choices.Step.SPONSORS: choices.ParticipantRole.SPONSOR,
@@ -101,7 +101,7 @@ class StepForm(forms.ModelForm):
     consulted_residence = forms.BooleanField(label=_("已征求现居住地意见"), required=False)
     people = forms.ModelMultipleChoiceField(
         label=_("培养联系人／入党介绍人／谈话人（党员台账）"), queryset=PartyMember.objects.none(), required=False,
-        widget=AutocompleteSelectMultiple(StepParticipant._meta.get_field("member"), admin.site))
+        widget=SafeAutocompleteSelectMultiple(StepParticipant._meta.get_field("member"), admin.site))
     people_names = forms.CharField(
         label=_("其他人员姓名"), required=False, max_length=200,
         help_text=_("不在本平台党员台账中的正式党员（或谈话的党委委员、组织员），多人用顿号或逗号分隔；视为正式党员。"))

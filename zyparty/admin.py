@@ -4,8 +4,9 @@ forms, stale edits are refused, and searches understand ID numbers, phones and p
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth.models import Group
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -161,6 +162,32 @@ class MaskedPhonesAdmin(MaskedInputMixin):
                 for name, options in fieldsets]
 
 
+class _ValidKeysOnly:
+    """Django's autocomplete widgets look the selected keys up again when a form is shown with its errors; a
+    submitted value that is no key at all (typed or forged: ``abc``) raised there — a 500 instead of the field's own
+    "选择一个有效的选项" error. Values that are not valid keys are dropped before that lookup."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        target = remote.model._meta.get_field(getattr(remote, "field_name", None) or remote.model._meta.pk.name)
+        valid = []
+        for item in value:
+            try:
+                target.to_python(item)
+            except (ValidationError, ValueError, TypeError):
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+class SafeAutocompleteSelect(_ValidKeysOnly, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(_ValidKeysOnly, AutocompleteSelectMultiple):
+    pass
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """Base of every admin for scoped records."""
 
@@ -209,12 +236,16 @@ class ScopedAdmin(admin.ModelAdmin):
         related = db_field.related_model
         if getattr(related, "scope_paths", None) is not None and "queryset" not in kwargs:
             kwargs["queryset"] = scoped_choices(related._default_manager.all(), request.user)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         related = db_field.related_model
         if getattr(related, "scope_paths", None) is not None and "queryset" not in kwargs:
             kwargs["queryset"] = scoped_choices(related._default_manager.all(), request.user)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
