@@ -147,6 +147,8 @@ def step_copy(path):
     from django.conf import settings
 
     settings.IMPORT_PARALLEL_MIN_ROWS = 10**9  # prepared here, in one process: every row stays a tuple
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE ledgers_worker CASCADE")  # a previous round's commit left its rows
     county = Unit.objects.get(code="610924")
     batch = workflows.ledger_import_store(user=None, kind="workers", file=path, unit=county)
     run = workflows._ImportRun(batch, None, commit=True, prepare_only=True)
