@@ -52,9 +52,24 @@ def decrypt(token: str) -> str:
         raise DecryptionError("ciphertext does not verify") from exc
 
 
+@functools.lru_cache(maxsize=4)
+def _pads(data_key: str):
+    """SHA-256 states after the HMAC key pads (RFC 2104: the key XOR ipad / opad, one block each)."""
+    _, mac = _keys(data_key)
+    block = mac.ljust(64, b"\0")
+    return (hashlib.sha256(bytes(b ^ 0x36 for b in block)), hashlib.sha256(bytes(b ^ 0x5C for b in block)))
+
+
 def digest(value: str) -> str:
-    """Keyed hash of a normalised value: equal inputs give equal digests, and the digest alone reveals nothing."""
+    """Keyed hash of a normalised value: equal inputs give equal digests, and the digest alone reveals nothing.
+
+    HMAC-SHA256, computed from the two padded-key states made once per key: the value ``hmac.new`` gives, in 1.7 µs
+    instead of 4.2 (an import of 100,000 rows hashes 300,000 values; PERFORMANCE.md)."""
     if not value:
         return ""
-    _, mac = _keys(settings.DATA_KEY)
-    return hmac.new(mac, value.encode(), hashlib.sha256).hexdigest()
+    inner, outer = _pads(settings.DATA_KEY)
+    inner = inner.copy()
+    inner.update(value.encode())
+    outer = outer.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()

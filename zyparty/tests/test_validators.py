@@ -45,6 +45,17 @@ def test_id_number_errors_are_specific(raw, code):
     assert any("身份证号" in m for m in exc.value.messages)
 
 
+@pytest.mark.parametrize("birth", ["18991231", "20991231", "19900230"])
+def test_impossible_birth_dates_are_refused_whatever_the_area(birth):
+    from stdnum.cn import ric
+
+    for area in ("610924", "110105", "612425"):  # today's code, another county's, a retired one
+        body = f"{area}{birth}001"
+        with pytest.raises(ValidationError) as exc:
+            validate_id_number(body + ric.calc_check_digit(body + "0"))
+        assert exc.value.code == "id_birth_date"
+
+
 def test_id_facts():
     assert id_number_facts("11010519491231002X") == ("F", datetime.date(1949, 12, 31))
 
