@@ -317,26 +317,35 @@ class ServiceCase(TrackedModel):
         super().save(*args, **kwargs)
 
 
-class ServiceCaseEvent(models.Model):
-    """One step of a case's history: who moved it to which status, when, and why."""
+class StatusEvent(models.Model):
+    """One step of a record's trail: who moved it from which status to which, when, and why. Concrete trails add
+    the record they belong to and their ``from_status`` / ``status`` with the record's own choices."""
 
-    case = models.ForeignKey(ServiceCase, verbose_name=_("服务事项"), on_delete=models.CASCADE,
-                             related_name="events")
-    from_status = models.CharField(_("原状态"), max_length=12, choices=choices.CaseStatus.choices, blank=True)
-    status = models.CharField(_("状态"), max_length=12, choices=choices.CaseStatus.choices)
     at = models.DateTimeField(_("时间"), default=timezone.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
                            on_delete=models.SET_NULL, related_name="+")
     note = models.CharField(_("说明"), max_length=500, blank=True)
 
     class Meta:
-        verbose_name = _("办理记录")
-        verbose_name_plural = _("办理记录")
+        abstract = True
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"], name="case_event_idx")]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+
+class ServiceCaseEvent(StatusEvent):
+    """One step of a case's history."""
+
+    case = models.ForeignKey(ServiceCase, verbose_name=_("服务事项"), on_delete=models.CASCADE,
+                             related_name="events")
+    from_status = models.CharField(_("原状态"), max_length=12, choices=choices.CaseStatus.choices, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=choices.CaseStatus.choices)
+
+    class Meta(StatusEvent.Meta):
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        indexes = [models.Index(fields=["case", "at"], name="case_event_idx")]
 
 
 # Trainings (seed 000 §8, §13) ------------------------------------------------------------------------------------
@@ -1044,23 +1053,15 @@ class RelationTransfer(PersonLinked):
             raise ValidationError(errors)
 
 
-class RelationTransferEvent(models.Model):
+class RelationTransferEvent(StatusEvent):
     """One step of a transfer's trail."""
 
     transfer = models.ForeignKey(RelationTransfer, verbose_name=_("组织关系转接"), on_delete=models.CASCADE,
                                  related_name="events")
     from_status = models.CharField(_("原状态"), max_length=10, choices=choices.TransferStatus.choices, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=choices.TransferStatus.choices)
-    at = models.DateTimeField(_("时间"), default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                           on_delete=models.SET_NULL, related_name="+")
-    note = models.CharField(_("说明"), max_length=500, blank=True)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         verbose_name = _("转接记录")
         verbose_name_plural = _("转接记录")
-        ordering = ["at", "id"]
         indexes = [models.Index(fields=["transfer", "at"], name="transfer_event_idx")]
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.get_status_display()}"
