@@ -160,7 +160,8 @@ def ledger_import_store(*, user, kind, file, unit=None, file_name=None) -> Impor
     """Check and keep an uploaded file; returns its batch. Raises ImportRefused or excel.ExcelFileError."""
     schema_for(kind)
     _check_may_import(user, kind, unit)
-    name = os.path.basename(file_name or getattr(file, "name", "") or "upload")[:255] or "upload"
+    given = file_name or (os.fspath(file) if isinstance(file, (str, os.PathLike)) else getattr(file, "name", ""))
+    name = os.path.basename(given or "upload")[:255] or "upload"
     stored = f"{uuid.uuid4().hex}.upload"
     target = import_dir() / stored
     digest, size = hashlib.sha256(), 0

@@ -303,6 +303,7 @@ def test_import_ledger_command_dry_run_then_commit(world, tmp_path, capsys):
     call_command("import_ledger", "workers", str(path), "--unit", "610924100", "--user", "clerk_a", "--dry-run")
     out = capsys.readouterr().out
     assert "新增 1" in out and "未写入" in out and not Worker.objects.filter(name="钱一").exists()
+    assert "w.xlsx" in out and ImportBatch.objects.latest("pk").file_name == "w.xlsx"  # the file's own name
     call_command("import_ledger", "workers", str(path), "--unit", "610924100", "--user", "clerk_a")
     assert "已全部写入" in capsys.readouterr().out
     assert Worker.objects.get(name="钱一").created_by.username == "clerk_a"
