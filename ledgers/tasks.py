@@ -107,7 +107,8 @@ def _progress_writer(job_id):
             except Exception:  # no second connection to be had (connection limit): shown at the end instead
                 logger.info("import progress falls back to the import's own connection")
                 usable[0] = False
-        jobs.job_progress(job_id, done, total=total, message=message)
+        if not connection.in_atomic_block:  # inside the import's transaction (maybe mid-COPY): wait for the end
+            jobs.job_progress(job_id, done, total=total, message=message)
 
     return progress, own.close
 

@@ -17,10 +17,11 @@ Importing a ledger file (issue 4; CONTRACT.md "Excel ledgers"; SECURITY.md "impo
 
 Files of ``IMPORT_ASYNC_ROWS`` rows or more are checked and committed by ledgers.tasks with a BackgroundJob whose
 progress the browser polls. From ``IMPORT_PARALLEL_MIN_ROWS`` rows on, the per-row checks run in forked worker
-processes (one per core, ``IMPORT_WORKERS`` at most); the parent then writes every row in one transaction. (Copying
-the workers' rows in while they were still checking was tried and measured slower on two cores — the database's
-share of the write competes with the checks for the same cores: 26–31 s against 21–28 s for 100,000 rows,
-bench/excel_bench.py.) :func:`ledger_export` streams a filtered list to .xlsx with the same headers.
+processes (one per core, ``IMPORT_WORKERS`` at most). A preview, or a commit on SQLite, merges what they found and
+then writes. A commit on PostgreSQL writes while it checks: a COPY running in a thread takes the rows, in file
+order, as they are checked (``_ImportRun._check_and_write``); new rows that are plainly valid take a one-pass path
+(``WorkerSchema.fill_new``) proved equal to the model path. bench/excel_bench.py measures all of it.
+:func:`ledger_export` streams a filtered list to .xlsx with the same headers.
 """
 
 import datetime
@@ -61,6 +62,8 @@ logger = logging.getLogger(__name__)
 
 MAX_STORED_ERRORS = 20_000
 PROGRESS_EVERY = 5_000
+COPY_STEP = 2_000  # rows checked, then handed to the COPY in progress, at a time (_ImportRun._check_and_write)
+COPY_SHARE = 2.3  # the rows the writing process checks, against 1 for each forked worker
 AUDIT_COLUMNS = {"id", "created_at", "updated_at", "created_by_id", "updated_by_id", "version"}
 
 
@@ -527,6 +530,10 @@ class _ImportRun:
         self.writer = _RowWriter(model, self.user) if self.commit else None
         chunks = _split(work, _worker_count(len(work)))
         self.progress_scale = len(chunks)
+        if (self.writer is not None and len(chunks) > 1 and connection.vendor == "postgresql"
+                and not self.prepare_only):
+            self._check_and_write(work, len(chunks))
+            return
         partials = _fork_map(self._check_rows, chunks)
         for partial in partials[1:]:  # partials[0] was checked here, straight into self
             self._merge(partial)
@@ -561,7 +568,81 @@ class _ImportRun:
             if writer is not None:
                 writer.inserts, writer.blocks, writer.updates = saved[3]
 
-    def _check_loop(self, rows, report):
+    def _check_and_write(self, work, parts):
+        """A large commit on PostgreSQL. Forked workers check the first rows of the file and this process the last
+        ones, while a COPY running in a thread of this process writes them: the database writes while the processes
+        check. Rows reach the COPY in file order: each worker's rows as soon as it is done, this process's own rows
+        (held until then) after them. This process takes the larger share so that the workers finish early and the
+        database has their rows to write while it checks the rest (COPY_SHARE, bench/excel_bench.py). Any error
+        anywhere rolls the whole transaction back (all or nothing), after every row has been checked so that the
+        clerk sees every error."""
+        writer = self.writer
+        size = int(len(work) / (parts - 1 + COPY_SHARE))
+        chunks = [work[i * size:(i + 1) * size] for i in range(parts - 1)] + [work[(parts - 1) * size:]]
+        own = chunks[-1]
+        self.progress_scale = self.total_rows / max(len(own), 1)  # this process's share stands for the whole
+        waiting = _fork_start(self._check_rows, chunks[:-1])
+        held = []
+
+        def workers_done(copy, wait):
+            while waiting and (wait or waiting[0].ready()):
+                self._merge(waiting.pop(0).result())
+                for block in self._take_blocks():
+                    copy.put(block)
+            if not waiting:
+                for block in self._take_held(held):
+                    copy.put(block)
+
+        try:
+            with transaction.atomic():
+                copy = bulk.CopyWriter(self.schema.model, writer.insert_columns)
+                try:
+                    with connection.execute_wrapper(_no_queries_now):  # the COPY has the connection
+                        for start in range(0, len(own), COPY_STEP):
+                            self._check_loop(own[start:start + COPY_STEP], report=True, offset=start)
+                            if not self.error_count:
+                                writer.pack()
+                            held.extend(self._take_blocks())
+                            workers_done(copy, wait=False)
+                        workers_done(copy, wait=True)
+                finally:
+                    copy.close()
+                self._lap("check")
+                self.tick(self.total_rows, self.total_rows, _("校验完成"))
+                if self.error_count:
+                    raise _Rollback
+                self.tick(self.total_rows, self.total_rows, _("正在写入数据库"))
+                writer.flush()  # the changed rows
+                self._lap("write")
+                self._audit()
+                self._mark_committed()
+                self.written = True
+        except _Rollback:
+            self.written = False
+        except (_Stale, IntegrityError) as exc:
+            self._write_failed(exc)
+        finally:
+            for child in waiting:  # the COPY failed early: reap the workers
+                child.result()
+            # The workers' errors were merged as they finished: back into the order of the file.
+            order = {sheet["sheet"]: index for index, sheet in enumerate(self.sheets)}
+            self.errors.sort(key=lambda item: (order.get(item["sheet"], -1), item["row"]))
+
+    def _take_blocks(self):
+        """The COPY text gathered so far, taken out of the writer — none once any row has an error (the transaction
+        will be undone; the checks go on so that every error is found)."""
+        blocks, self.writer.blocks = self.writer.blocks, []
+        if self.error_count:
+            self.writer.inserts, self.writer.updates = [], []
+            return []
+        return blocks
+
+    def _take_held(self, held):
+        blocks = [] if self.error_count else list(held)
+        held.clear()
+        return blocks
+
+    def _check_loop(self, rows, report, offset=0):
         schema, model, ctx, writer = self.schema, self.schema.model, self.ctx, self.writer
         new_instance = _new_instance_factory(model)
         person = hasattr(model, "id_digest")
@@ -570,9 +651,17 @@ class _ImportRun:
         unit = self.batch.unit
         counts = self.counts
         total = self.total_rows
+        fill_new = getattr(schema, "fill_new", None)  # a schema's one-pass path for new, clean rows
         for index, (sheet, row_no, cells, cols, key, current) in enumerate(rows, 1):
-            if report and index % PROGRESS_EVERY == 0:
-                self.tick(min(index * self.progress_scale, total), total)
+            if report and (offset + index) % PROGRESS_EVERY == 0:
+                self.tick(min(int((offset + index) * self.progress_scale), total), total)
+            if fill_new is not None and current is None:
+                obj = new_instance()
+                if fill_new(obj, cells, ctx, key) and _permits(scope_user, obj) and _within_unit(unit, obj):
+                    counts["new"] += 1
+                    if writer is not None:
+                        writer.add_new(obj)
+                    continue
             errors = RowErrors()
             if current is not None:
                 if key[0] == "id" and "记录编号" in cells:
@@ -643,7 +732,7 @@ class _ImportRun:
             digests = {}
             for *_rest, key in keyed:
                 if key[0] == "id":
-                    digests[crypto.digest(key[1])] = key[1]
+                    digests[ctx.digest(key[1])] = key[1]
             for obj in _fetch(model.objects.all(), "id_digest", list(digests)):
                 by_key[("id", digests[obj.id_digest])] = obj
         else:
@@ -814,27 +903,66 @@ def _split(items, parts):
 
 
 def _fork_map(check, chunks):
-    """``check(chunks[0])`` here and ``check(chunk, in_child=True)`` for the others in forked children (os.fork, not
-    multiprocessing: Celery's pool processes are daemonic and may not start multiprocessing children). A child
-    must not use the parent's database connection: it is given none (any query raises), and leaves with os._exit so
-    the inherited socket is never closed. A child that fails for any reason is redone here."""
+    """``check(chunks[0])`` here and ``check(chunk, in_child=True)`` for the others in forked children; the results
+    in the order of ``chunks``."""
+    if len(chunks) == 1:
+        return [check(chunks[0])]
+    children = _fork_start(check, chunks[1:])
+    results = [check(chunks[0])]
+    return results + [child.result() for child in children]
+
+
+class _Child:
+    """A forked worker checking ``chunk``; :meth:`result` waits for what it found. A child that failed for any reason
+    (or could not be forked) has its chunk redone here."""
+
+    def __init__(self, check, chunk, pid, fd):
+        self.check, self.chunk, self.pid, self.fd = check, chunk, pid, fd
+
+    def ready(self) -> bool:
+        """The child has finished (its result can be read without waiting long)."""
+        import select
+
+        return self.pid is None or bool(select.select([self.fd], [], [], 0)[0])
+
+    def result(self):
+        import pickle
+
+        outcome = ("error", "fork failed")
+        if self.pid is not None:
+            with os.fdopen(self.fd, "rb") as source:
+                data = source.read()
+            os.waitpid(self.pid, 0)
+            try:
+                outcome = pickle.loads(data)  # nosec B301 - the pickle comes through a pipe from this process's own forked worker
+            except Exception:  # noqa: BLE001 - a child that died mid-write
+                outcome = ("error", "no result")
+        if outcome[0] != "ok":
+            logger.warning("import worker failed (%s); checking its rows in the main process", outcome[1])
+            outcome = ("ok", self.check(self.chunk, in_child=True))
+        return outcome[1]
+
+
+def _fork_start(check, chunks):
+    """A forked child per chunk running ``check(chunk, in_child=True)`` (os.fork, not multiprocessing: Celery's pool
+    processes are daemonic and may not start multiprocessing children). A child must not use the parent's database
+    connection: it is given none (any query raises), and leaves with os._exit so the inherited socket is never
+    closed. It sends its result, pickled, through a pipe when done."""
     import gc
     import pickle
 
-    if len(chunks) == 1:
-        return [check(chunks[0])]
     children = []
     gc.collect()
     gc.freeze()  # the shared rows stay shared: the children's collector does not touch the parent's objects
     try:
-        for index, chunk in enumerate(chunks[1:], 1):
+        for chunk in chunks:
             read_end, write_end = os.pipe()
             try:
                 pid = os.fork()
             except OSError:
                 os.close(read_end)
                 os.close(write_end)
-                children.append((None, None, chunk))
+                children.append(_Child(check, chunk, None, None))
                 continue
             if pid == 0:  # child
                 os.close(read_end)
@@ -849,29 +977,18 @@ def _fork_map(check, chunks):
                 finally:
                     os._exit(0)
             os.close(write_end)
-            children.append((pid, read_end, chunk))
+            children.append(_Child(check, chunk, pid, read_end))
     finally:
         gc.unfreeze()
-    results = [check(chunks[0])]
-    for pid, read_end, chunk in children:
-        outcome = ("error", "fork failed")
-        if pid is not None:
-            with os.fdopen(read_end, "rb") as source:
-                data = source.read()
-            os.waitpid(pid, 0)
-            try:
-                outcome = pickle.loads(data)  # nosec B301 - the pickle comes through a pipe from this process's own forked worker
-            except Exception:  # noqa: BLE001 - a child that died mid-write
-                outcome = ("error", "no result")
-        if outcome[0] != "ok":
-            logger.warning("import worker failed (%s); checking its rows in the main process", outcome[1])
-            outcome = ("ok", check(chunk, in_child=True))
-        results.append(outcome[1])
-    return results
+    return children
 
 
 def _no_queries_in_child(execute, sql, params, many, context):
     raise RuntimeError("a forked import worker tried to query the database")
+
+
+def _no_queries_now(execute, sql, params, many, context):
+    raise RuntimeError("the import's checks tried to query the database while its COPY was running")
 
 
 def _remove_stored(stored_name):
@@ -942,13 +1059,15 @@ class _RowWriter:
         data_fields = plain + encrypted + dates
         self.update_columns = [f.column for f in data_fields]
         self.insert_columns = self.update_columns + [f.column for f in audit_cols]
-        audit_values = {"created_at": self.now_db, "updated_at": self.now_db, "created_by_id": self.user_id,
+        # COPY reads the timestamp as ISO text: rendered once here rather than by the csv module on every row.
+        stamp = self.now_db.isoformat() if connection.vendor == "postgresql" else self.now_db
+        audit_values = {"created_at": stamp, "updated_at": stamp, "created_by_id": self.user_id,
                         "updated_by_id": self.user_id, "version": 1}
         self._audit_tail = tuple(audit_values[f.attname] for f in audit_cols)
         get_plain = operator.itemgetter(*[f.attname for f in plain])
         encrypted_names = [f.attname for f in encrypted]
         date_names = [f.attname for f in dates]
-        encrypt = crypto.encrypt
+        encrypt = crypto.encrypter()
 
         def data_row(d):
             extra = []

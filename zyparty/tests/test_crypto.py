@@ -18,6 +18,20 @@ def test_digest_is_hmac_sha256_of_the_value(value):
     assert crypto.digest(value) == hmac.new(mac, value.encode(), hashlib.sha256).hexdigest()
 
 
+@hsettings(max_examples=100, deadline=None)
+@given(st.text(max_size=100))
+def test_the_loop_helpers_agree_with_encrypt_and_digest(value):
+    assert crypto.digester()(value) == crypto.digest(value)
+    token = crypto.encrypter()(value)
+    assert (token == value) if not value else (token != value and crypto.decrypt(token) == value)
+
+
+def test_the_loop_encrypter_never_repeats_a_nonce():
+    seal = crypto.encrypter()
+    nonces = {base64.b64decode(seal("13912345678")[len(crypto.PREFIX):])[:12] for _ in range(2000)}
+    assert len(nonces) == 2000
+
+
 def test_digest_depends_on_the_key(settings):
     before = crypto.digest("610924199001011233")
     settings.DATA_KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
