@@ -322,6 +322,7 @@ class _ImportRun:
         self.schema = schema_for(batch.kind)
         self.errors = []
         self.error_count = 0
+        self.error_cap = MAX_STORED_ERRORS  # errors kept at most when workers' are merged; the rest are counted
         self.counts = {"rows": 0, "new": 0, "changed": 0, "unchanged": 0}
         self.sheets = []
         self.written = False
@@ -581,6 +582,9 @@ class _ImportRun:
         chunks = [work[i * size:(i + 1) * size] for i in range(parts - 1)] + [work[(parts - 1) * size:]]
         own = chunks[-1]
         self.progress_scale = self.total_rows / max(len(own), 1)  # this process's share stands for the whole
+        # The workers' errors (the first rows) may arrive after this process's own: each process keeps up to
+        # MAX_STORED_ERRORS, all are merged, and the first MAX_STORED_ERRORS in file order are kept at the end.
+        self.error_cap = MAX_STORED_ERRORS * parts
         waiting = _fork_start(self._check_rows, chunks[:-1])
         held = []
 
@@ -627,6 +631,8 @@ class _ImportRun:
             # The workers' errors were merged as they finished: back into the order of the file.
             order = {sheet["sheet"]: index for index, sheet in enumerate(self.sheets)}
             self.errors.sort(key=lambda item: (order.get(item["sheet"], -1), item["row"]))
+            del self.errors[MAX_STORED_ERRORS:]
+            self.error_cap = MAX_STORED_ERRORS
 
     def _take_blocks(self):
         """The COPY text gathered so far, taken out of the writer — none once any row has an error (the transaction
@@ -712,7 +718,7 @@ class _ImportRun:
                 counts["unchanged"] += 1
 
     def _merge(self, partial):
-        room = MAX_STORED_ERRORS - len(self.errors)
+        room = self.error_cap - len(self.errors)
         if room > 0:
             self.errors.extend(partial["errors"][:room])
         self.error_count += partial["error_count"]

@@ -410,7 +410,7 @@ def test_written_values_survive_the_copy_framing(world, clerk, tmp_path, setting
     assert second.monthly_income == 4500 and second.village_id == world.village_a.pk
 
 
-@pytest.mark.parametrize("bad", [[], [0], [59], [0, 30, 59]])
+@pytest.mark.parametrize("bad", [[], [0], [59], [0, 30, 59], list(range(60))])
 def test_a_commit_checked_while_written_keeps_file_order_and_all_or_nothing(world, clerk, tmp_path, settings, bad,
                                                                             monkeypatch):
     """On PostgreSQL a large commit checks its last rows inside the COPY that writes the file while a forked worker
@@ -421,13 +421,15 @@ def test_a_commit_checked_while_written_keeps_file_order_and_all_or_nothing(worl
     for index in bad:
         rows[index]["联系电话"] = "123"
     monkeypatch.setattr(workflows, "COPY_STEP", 5)  # this process's rows reach the COPY before the worker is done
+    monkeypatch.setattr(workflows, "MAX_STORED_ERRORS", 10)  # the first ten errors of the file are the ones kept
     streamed = []
     original = workflows._ImportRun._check_and_write
     monkeypatch.setattr(workflows._ImportRun, "_check_and_write",
                         lambda run, *args: streamed.append(1) or original(run, *args))
     result = commit(clerk, workbook_file(tmp_path / "o.xlsx", rows), world.town_a)
     assert streamed == ([1] if connection.vendor == "postgresql" else [])
-    assert [e["row"] for e in result.errors] == [index + 2 for index in bad]
+    assert [e["row"] for e in result.errors] == [index + 2 for index in bad][:10]
+    assert result.error_count == len(bad)
     written = list(Worker.objects.filter(name__startswith="顺序").order_by("pk").values_list("name", flat=True))
     if bad:
         assert not result.committed and written == []
