@@ -135,14 +135,14 @@ def step_parse(path):
 
 
 def step_copy(path):
-    """COPY alone: the same rows as prepared tuples (made beforehand, not timed), written into the empty worker
-    table and committed (then truncated again)."""
+    """COPY alone: the same rows as COPY text (prepared and rendered beforehand, not timed), written into the empty
+    worker table and committed (then truncated again)."""
     from django.db import connection, transaction
 
     from ledgers import workflows
     from ledgers.models import Worker
     from organizations.models import Unit
-    from zyparty.bulk import insert_rows
+    from zyparty.bulk import copy_block, csv_block
 
     from django.conf import settings
 
@@ -155,9 +155,11 @@ def step_copy(path):
     run._run_ledger(workflows.batch_path(batch))
     writer = run.writer
     rows = writer.inserts
+    blocks = [csv_block(rows[i:i + 5000]) for i in range(0, len(rows), 5000)]  # COPY's input, made beforehand
     started = time.perf_counter()
-    with transaction.atomic():  # committed, so the deferred foreign-key checks run as they do in an import
-        insert_rows(Worker, writer.insert_columns, rows)
+    with transaction.atomic():  # committed, so the deferred checks run as they do in an import
+        for block in blocks:
+            copy_block(Worker, writer.insert_columns, block)
     seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM ledgers_worker")
