@@ -368,8 +368,15 @@ class _ImportRun:
             self.file_error(exc.message, exc.code)
         return self._finish()
 
+    def _sort_errors(self):
+        """Errors in the order of the file (sheet, then row; a row's own errors as found): the key checks, the row
+        checks and the workers each report their own first."""
+        order = {sheet["sheet"]: index for index, sheet in enumerate(self.sheets)}
+        self.errors.sort(key=lambda item: (order.get(item["sheet"], -1), item["row"]))
+
     def _finish(self) -> ImportResult:
         batch = self.batch
+        self._sort_errors()
         committed = self.commit and self.error_count == 0 and self.written
         if committed:
             status = ImportStatus.COMMITTED
@@ -628,9 +635,8 @@ class _ImportRun:
         finally:
             for child in waiting:  # the COPY failed early: reap the workers
                 child.result()
-            # The workers' errors were merged as they finished: back into the order of the file.
-            order = {sheet["sheet"]: index for index, sheet in enumerate(self.sheets)}
-            self.errors.sort(key=lambda item: (order.get(item["sheet"], -1), item["row"]))
+            # The workers' errors were merged as they finished: the first MAX_STORED_ERRORS of the file are kept.
+            self._sort_errors()
             del self.errors[MAX_STORED_ERRORS:]
             self.error_cap = MAX_STORED_ERRORS
 

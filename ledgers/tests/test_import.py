@@ -458,3 +458,12 @@ def test_a_clash_found_by_the_database_during_a_streamed_commit_writes_nothing(w
     assert not result.committed and [e["code"] for e in result.errors] == ["conflict"]
     assert not Worker.objects.filter(name__startswith="冲突").exists()
     assert Worker.objects.filter(pk=clash.pk).exists()  # the connection still answers
+
+
+def test_errors_are_listed_in_file_order_whichever_check_found_them(world, clerk, tmp_path):
+    """A duplicate ID (found while reading the keys) on a later row comes after a bad phone (found by the row checks)
+    on an earlier one."""
+    number = id_number()
+    rows = [worker_row(联系电话="123"), worker_row(身份证号=number), worker_row(身份证号=number)]
+    result = preview(clerk, workbook_file(tmp_path / "e.xlsx", rows), world.town_a)
+    assert [(e["row"], e["code"]) for e in result.errors] == [(2, "invalid"), (4, "duplicate_in_file")]
