@@ -163,6 +163,7 @@ class ImportContext:
         self._enterprises = None
         self._destinations = {}
         self._memo = {}  # cell text → unit (or the CellError): each distinct village/town name resolved once
+        self.cell_memos = {}  # column → {cell text: value}: WorkerSchema.new_rows converts each distinct text once
         self.digest = crypto.digester()  # crypto.digest under the current key, for 100,000 rows
 
     def preload(self):
@@ -336,6 +337,111 @@ class RowErrors:
 
     def __bool__(self):
         return bool(self.items)
+
+
+class NewRows:
+    """What :meth:`WorkerSchema.new_rows` made of a run of new rows: ``taken[i]`` says whether row ``i`` passed,
+    ``values`` maps a field's attname to its value for every row (meaningless for a refused row), and ``defaults``
+    holds the value of every field it does not set."""
+
+    __slots__ = ("taken", "values", "defaults")
+
+    def __init__(self, taken, values, defaults):
+        self.taken, self.values, self.defaults = taken, values, defaults
+
+    def row(self, index) -> dict:
+        """Every field's value for row ``index``, as an instance dict would hold them."""
+        return {name: (self.values[name][index] if name in self.values else default)
+                for name, default in self.defaults.items()}
+
+
+_ABSENT = object()  # a column the row's sheet does not have
+_REFUSED = object()  # a cell the one-pass path leaves to the model path
+_MISSING = object()
+_HOME_HEADERS = ("所属乡镇", "户籍村(社区)")
+
+
+class _Refused(Exception):
+    pass
+
+
+_REFUSALS = (_Refused, ValidationError, excel.CellError)
+
+
+def _each(values, convert, absent, memo, refused, width=1, keyed=None):
+    """``convert`` over the cells of one column: ``absent`` where the sheet lacks the column, and the index into
+    ``refused`` where it raises. With a ``memo``, once per distinct text: only texts are remembered (1, 1.0 and True
+    are equal keys but different cells; ``keyed`` says which keys qualify), so a lookup can only find a text. A
+    ``width`` > 1 gives ``width`` lists, one for each part of the converted tuples."""
+    if memo is None:
+        memo = {}
+        keyed = _never
+    memo[_ABSENT] = absent
+    get = memo.get
+    out = [get(value, _MISSING) for value in values]  # the common case in one pass: a text seen before
+    for index, result in enumerate(out):
+        if result is _MISSING:
+            value = values[index]
+            try:
+                result = convert(value)
+            except _REFUSALS:
+                result = _REFUSED
+            if keyed(value) if keyed is not None else type(value) is str:
+                memo[value] = result
+        if result is _REFUSED:
+            refused.add(index)
+            result = (_REFUSED,) * width if width > 1 else _REFUSED
+        out[index] = result
+    return out if width == 1 else [list(part) for part in zip(*out)] if out else [[] for _n in range(width)]
+
+
+def _never(value):
+    return False
+
+
+def _text_pair(pair) -> bool:
+    return all(type(value) is str or value is _ABSENT for value in pair)
+
+
+def _no_record(value):
+    if _text(value):  # a record id names an existing record: the model path says what is wrong
+        raise _Refused
+
+
+def _short_text(limit, value):
+    text = _text(value)
+    if len(text) > limit:
+        raise _Refused
+    return text
+
+
+def _choice_cell(kind, text, keep_blank, maskable):
+    """The stored value of a coded cell's text, or KEEP: a label or a word clerks write becomes the value; an empty
+    cell clears it (or keeps it, with ``keep_blank``); a masked cell keeps it (with ``maskable``); anything else
+    raises CellError."""
+    value = choice_maps()[kind].get(text)
+    if value is not None:
+        return value
+    if not text:
+        return KEEP if keep_blank else ""
+    if maskable and text == MASK_TEXT:
+        return KEEP
+    return choice_value(kind, text)
+
+
+def _choice_or(kind, keep_blank, maskable, default, value):
+    result = _choice_cell(kind, _text(value), keep_blank, maskable)
+    return default if result is KEEP else result
+
+
+def _scope_attnames(model):
+    """The attnames the scoping layer reads to place a new ``model`` instance (zyparty.scoping.permits)."""
+    names = []
+    for paths in model.scope_paths.values():
+        for path in [paths] if isinstance(paths, str) else paths:
+            if path != "pk" and f"{path}_id" not in names:
+                names.append(f"{path}_id")
+    return names
 
 
 # Ledger schemas ---------------------------------------------------------------------------------------------------
@@ -569,24 +675,17 @@ class WorkerSchema(PersonSchema):
         self._max_text = {name: field(name).max_length for name in ("destination_text", "employer_name", "skills")}
 
     def set_choices(self, d, cells, errors):
-        """The coded columns into the instance dict ``d``: a label or a word clerks write becomes the stored value;
-        an empty cell clears the value (or keeps it, for 外出/外来); a masked political status keeps it."""
-        maps = choice_maps()
+        """The coded columns into the instance dict ``d`` (:func:`_choice_cell`)."""
         for header, field, kind, keep_blank, maskable in self.CHOICE_COLUMNS:
             if header not in cells:
                 continue
-            text = _text(cells[header])
-            value = maps[kind].get(text)
-            if value is not None:
+            try:
+                value = _choice_cell(kind, _text(cells[header]), keep_blank, maskable)
+            except excel.CellError as exc:
+                errors.add(header, exc.code, exc.message)
+                continue
+            if value is not KEEP:
                 d[field] = value
-            elif not text:
-                if not keep_blank:
-                    d[field] = ""
-            elif not (maskable and text == MASK_TEXT):
-                try:
-                    d[field] = choice_value(kind, text)
-                except excel.CellError as exc:
-                    errors.add(header, exc.code, exc.message)
 
     def apply(self, obj, cells, ctx, errors, key, existing):
         self.apply_common(obj, cells, ctx, errors, key, existing)
@@ -626,85 +725,157 @@ class WorkerSchema(PersonSchema):
                 d["left_behind_children"], d["left_behind_elderly"], d["left_behind_spouse"] = left_behind_flags(text)
         self.set_date(obj, "left_on", "外出时间", cells, errors)
 
-    def fill_new(self, obj, cells, ctx, key):
-        """A new row that is clean, in one pass: what :meth:`apply`, ``Worker.clean()`` and ``Worker.prepare()`` leave
-        in ``obj`` for it, made by the same rule functions (validators, regions, crypto, pinyin) without the model
-        path's per-field machinery — an import checks 100,000 rows (issue 4 bench, PERFORMANCE.md). Returns False at
-        the first sign of anything else (an error, a masked cell, a record id); the caller then takes the model path,
-        which finds and words every error. ``ledgers/tests/test_import_fast_path.py`` proves both paths agree."""
-        if key[0] != "id":
-            return False
-        get = cells.get
-        if _text(get("记录编号", "")):
-            return False
-        d = obj.__dict__
-        name = _text(get("姓名", ""))
-        if not name or len(name) > self._max_name:
-            return False
-        try:
-            number = validate_id_number(key[1])
-            phone = validate_phone(excel.cell_code(get("联系电话", "")))
-        except (ValidationError, excel.CellError):  # a masked phone (139****5678) is not a valid one either
-            return False
-        errors = RowErrors()
-        self.set_home(obj, cells, ctx, errors, True)
-        if errors or obj.town_id is None:
-            return False
-        village = obj._state.fields_cache.get("village")
-        if village is not None and village.town_id != obj.town_id:
-            return False
-        self.set_choices(d, cells, errors)
-        if errors:
-            return False
+    def new_rows(self, entries, ctx, admit):
+        """New rows in one pass, column by column: for ``entries`` (the import's ``(sheet, row, cells, cols, key,
+        None)``), which rows are clean and the values :meth:`apply`, ``Worker.clean()`` and ``Worker.prepare()`` would
+        leave in a new instance for each, made by the same rule functions (validators, regions, pinyin, the choice
+        and home rules of this schema). A cell's text is converted once per distinct text of the file (villages,
+        choices, dates repeat; ``ctx.cell_memos``). ``admit(instance)`` says whether a row with these units is inside
+        the import's scope (asked once per distinct place). A row is refused at the first sign of anything else — an
+        error, a masked cell, a record id, a place out of scope — and the caller takes the model path for it, which
+        finds and words every error. An import checks 100,000 rows this way in a third of the time a row at a time
+        takes (issue 4 bench, PERFORMANCE.md); ``ledgers/tests/test_import_fast_path.py`` proves both paths agree."""
+        size = len(entries)
+        defaults = self._defaults()
+        memos = ctx.cell_memos
+        refused = set()
         limits = self._max_text
-        if "务工地" in cells:
-            text = _text(cells["务工地"])
+        cells = [entry[2] for entry in entries]
+
+        def column(header):
+            return [c.get(header, _ABSENT) for c in cells]
+
+        def each(header, convert, absent, memo_name=None, width=1):
+            return _each(column(header), convert, absent, None if memo_name is None else memos.setdefault(
+                memo_name, {}), refused, width)
+
+        # Identity: the key (an ID number), the name, the phone; never the same twice, so never memoised.
+        numbers = []
+        for index, entry in enumerate(entries):
+            key = entry[4]
+            try:
+                if key[0] != "id":
+                    raise _Refused
+                numbers.append(validate_id_number(key[1]))
+            except (_Refused, ValidationError):
+                refused.add(index)
+                numbers.append("")
+        each("记录编号", _no_record, None, "record")
+
+        def name_of(value):
+            text = _text(value)
+            if not text or len(text) > self._max_name:
+                raise _Refused
+            return normalize_text(text)
+
+        names = each("姓名", name_of, _REFUSED)
+        phones = each("联系电话", lambda value: validate_phone(excel.cell_code(value)), "")
+
+        # Home: town and village by this schema's own rule (set_home), once per distinct pair of cells.
+        def home(pair):
+            obj = self.model()
+            errors = RowErrors()
+            self.set_home(obj, {h: v for h, v in zip(_HOME_HEADERS, pair) if v is not _ABSENT}, ctx, errors, True)
+            cache = obj._state.fields_cache
+            if errors or obj.town_id is None or (obj.village_id is not None
+                                                 and cache["village"].town_id != obj.town_id):
+                raise _Refused
+            return cache["town"].county_id, obj.town_id, obj.village_id
+
+        pairs = list(zip(column(_HOME_HEADERS[0]), column(_HOME_HEADERS[1])))
+        homes = _each(pairs, home, None, memos.setdefault("home", {}), refused, 3, keyed=_text_pair)
+        values = {"county_id": homes[0], "town_id": homes[1], "village_id": homes[2]}
+
+        # Coded columns, free text, codes, numbers and dates.
+        for header, field, kind, keep_blank, maskable in self.CHOICE_COLUMNS:
+            default = defaults[field]
+            values[field] = each(header, functools.partial(_choice_or, kind, keep_blank, maskable, default), default,
+                                 field)
+
+        def destination(value):
+            text = _text(value)
             if len(text) > limits["destination_text"]:
-                return False
+                raise _Refused
             code = ctx.destination(text) if text else ""
             if text and not (code and regions.region(code)):
-                return False
-            d["destination_text"], d["destination_code"] = text, code
+                raise _Refused
+            return text, code
+
+        values["destination_text"], values["destination_code"] = each(
+            "务工地", destination, (defaults["destination_text"], defaults["destination_code"]), "destination", 2)
         for header, field in self.TEXT_COLUMNS:
-            if header in cells:
-                text = _text(cells[header])
-                if len(text) > limits[field]:
-                    return False
-                d[field] = text
-        if "统一社会信用代码" in cells:
-            try:
-                code = excel.cell_code(cells["统一社会信用代码"])
-                d["employer_credit_code"] = validate_credit_code(code) if code else code
-            except (ValidationError, excel.CellError):
-                return False
-            if code:
-                d["enterprise_id"] = ctx.enterprise_id(normalize_code(code))
-        try:
-            if "月收入(元)" in cells:
-                d["monthly_income"] = excel.cell_int(cells["月收入(元)"])
-            if "外出时间" in cells:
-                d["left_on"] = excel.cell_date(cells["外出时间"])
-        except excel.CellError:
-            return False
-        if "家庭情况" in cells:
-            text = _text(cells["家庭情况"])
-            if text != MASK_TEXT:
-                d["family_situation"] = text
-                d["left_behind_children"], d["left_behind_elderly"], d["left_behind_spouse"] = left_behind_flags(text)
-        if "备注" in cells:
-            d["remarks"] = _text(cells["备注"])
+            values[field] = each(header, functools.partial(_short_text, limits[field]), defaults[field], field)
+
+        def credit_code(value):
+            code = excel.cell_code(value)
+            if not code:
+                return code, defaults["enterprise_id"]
+            return validate_credit_code(code), ctx.enterprise_id(normalize_code(code))
+
+        values["employer_credit_code"], values["enterprise_id"] = each(
+            "统一社会信用代码", credit_code, (defaults["employer_credit_code"], defaults["enterprise_id"]), "credit_code", 2)
+        values["monthly_income"] = each("月收入(元)", excel.cell_int, defaults["monthly_income"], "income")
+        values["left_on"] = each("外出时间", excel.cell_date, defaults["left_on"], "date")
+
+        def family(value):
+            text = _text(value)
+            if text == MASK_TEXT:  # masked: the stored value (a new row's default) stays
+                return family_default
+            return (text, *left_behind_flags(text))
+
+        family_default = (defaults["family_situation"], defaults["left_behind_children"],
+                          defaults["left_behind_elderly"], defaults["left_behind_spouse"])
+        (values["family_situation"], values["left_behind_children"], values["left_behind_elderly"],
+         values["left_behind_spouse"]) = each("家庭情况", family, family_default, "family", 4)
+        values["remarks"] = each("备注", _text, defaults["remarks"], "remarks")
+
         # Worker.prepare(): the stored companions.
-        name = normalize_text(name)
-        d["name"], d["name_initials"] = name, initials(name)
-        d["id_number"], d["id_digest"], d["id_masked"] = number, ctx.digest(number), mask_id_number(number)
-        d["gender"], d["birth_date"] = id_number_facts(number)
-        d["phone"], d["phone_digest"], d["phone_masked"] = phone, ctx.digest(phone), mask_phone(phone)
-        d["county_id"] = obj._state.fields_cache["town"].county_id
-        d["completeness"] = (bool(d["destination_code"] or d["direction"] == choices.Direction.INCOMING)
-                             + bool(d["employer_name"] or d["enterprise_id"] or d["industry"])
-                             + bool(d["political_status"]) + bool(d["return_intention"]) + bool(d["party_wish"])
-                             + bool(d["post_wish"]))
-        return True
+        digest = ctx.digest
+        values["name"] = names
+        values["name_initials"] = [initials(name) if name is not _REFUSED else "" for name in names]
+        values["id_number"] = numbers
+        values["id_digest"] = [digest(number) for number in numbers]
+        values["id_masked"] = [mask_id_number(number) for number in numbers]
+        facts = [id_number_facts(number) if number else (None, None) for number in numbers]
+        values["gender"], values["birth_date"] = [f[0] for f in facts], [f[1] for f in facts]
+        values["phone"] = phones
+        values["phone_digest"] = [digest(phone) if phone is not _REFUSED else "" for phone in phones]
+        values["phone_masked"] = [mask_phone(phone) if phone is not _REFUSED else "" for phone in phones]
+        incoming = choices.Direction.INCOMING
+        values["completeness"] = [
+            bool(code or direction == incoming) + bool(employer or enterprise or industry) + bool(status)
+            + bool(intention) + bool(party) + bool(post)
+            for code, direction, employer, enterprise, industry, status, intention, party, post in zip(
+                values["destination_code"], values["direction"], values["employer_name"], values["enterprise_id"],
+                values["industry"], values["political_status"], values["return_intention"], values["party_wish"],
+                values["post_wish"])]
+
+        # Scope: once per distinct place (the model's scope paths), by the caller's rule.
+        scope_names = _scope_attnames(self.model)
+        allowed = memos.setdefault("scope", {})
+        places = zip(*[values[name] if name in values else [defaults[name]] * size for name in scope_names])
+        for index, place in enumerate(places):
+            if index in refused:
+                continue
+            ok = allowed.get(place)
+            if ok is None:
+                probe = self.model()
+                probe.__dict__.update(zip(scope_names, place))
+                ok = allowed[place] = bool(admit(probe))
+            if not ok:
+                refused.add(index)
+        return NewRows([index not in refused for index in range(size)], values, defaults)
+
+    _defaults_cache = None
+
+    def _defaults(self):
+        """The field values of a blank instance (what a new row keeps where the file says nothing)."""
+        if self._defaults_cache is None:
+            fields = self.model._meta.concrete_fields
+            assert not any(f.has_default() and callable(f.default) for f in fields), "one blank serves every row"
+            blank = self.model()
+            self._defaults_cache = {f.attname: blank.__dict__[f.attname] for f in self.model._meta.concrete_fields}
+        return self._defaults_cache
 
     # Export ------------------------------------------------------------------------------------------------------
     MASKED_VALUES = ("name", "id_masked", "phone_masked", "village__name", "direction", "destination_text",

@@ -396,12 +396,13 @@ def test_a_commit_refreshes_the_countys_dashboard(world, clerk, tmp_path, django
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_written_values_survive_the_copy_framing(world, clerk, tmp_path, settings, workers):
-    """Text with quotes, commas, line breaks or a literal ``\\N``, empty text and empty optional values arrive as
-    typed — through COPY's CSV framing on PostgreSQL (made by a forked worker when ``workers`` is 2), executemany
-    elsewhere."""
+    """Text with quotes, commas, line breaks (LF, or a bare CR) or a literal ``\\N``, empty text and empty optional
+    values arrive as typed — through COPY's CSV framing on PostgreSQL (made by a forked worker when ``workers`` is 2),
+    executemany elsewhere."""
     settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 2, workers
-    odd = '他说: "好,\n明天走"\\N'
-    rows = [worker_row(姓名="框一", 身份证号=id_number(), 备注=odd, 务工单位="", 外出时间="", **{"月收入(元)": ""}),
+    odd = '他说: "好,\n明天走"\\N\r再见'  # Excel writes a CR in a cell as _x000D_, which calamine reads back as CR
+    rows = [worker_row(姓名="框一", 身份证号=id_number(), 备注=odd.replace("\r", "_x000D_"), 务工单位="", 外出时间="",
+                       **{"月收入(元)": ""}),
             worker_row(姓名="框二", 身份证号=id_number(), 备注="\\N", 家庭情况="留守老人,父母年迈")]
     assert commit(clerk, workbook_file(tmp_path / "c.xlsx", rows), world.town_a).committed
     first, second = Worker.objects.get(name="框一"), Worker.objects.get(name="框二")

@@ -1,11 +1,15 @@
-"""The one-pass path for new worker rows (``WorkerSchema.fill_new``) agrees with the model path it stands in for —
-``apply()``, the import's own checks, ``Worker.clean()`` and ``Worker.prepare()`` — on rows made of the values real
-ledgers hold, good and bad: it accepts exactly the rows the model path accepts, and leaves the same values behind."""
+"""The column-by-column path for new worker rows (``WorkerSchema.new_rows``) agrees with the model path it stands in
+for — ``apply()``, the import's own checks, ``Worker.clean()``, ``Worker.prepare()`` and the scope checks — on runs of
+rows made of the values real ledgers hold, good and bad: it accepts exactly the rows the model path accepts, leaves
+the same values behind, and the writer turns them into the same database rows."""
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +17,8 @@ from ledgers import workflows
 from ledgers.models import Worker
 from ledgers.schemas import ImportContext, RowErrors, schema_for
 from tests.factories import bad_checksum, credit_code, id_number
-from zyparty import excel
+from zyparty import bulk, crypto, excel
+from zyparty.fields import EncryptedTextField
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +39,8 @@ for header, good, bad in [
     ("户籍村(社区)", ["东河村", "西坝村", "金石村", "", "610924100201", "610924101201"], ["不存在村", "610924100"]),
     ("所属乡镇", ["", "城关镇", "蒿坪镇", "610924100"], ["无此镇", "610924100201"]),
     ("外出/外来", ["外出", "外来", "", "流入", "out"], ["乱写"]),
-    ("务工地", ["广东省深圳市宝安区", "", "浙江杭州", "440306"], ["火星", "x" * 101, "999999"]),
+    ("务工地", ["广东省深圳市宝安区", "", "浙江杭州", "440306"],
+     ["火星", "x" * 101, "广东省深圳市宝安区" + "工业园" * 31, "999999"]),
     ("务工单位", ["", "某电子厂"], ["厂" * 101]),
     ("统一社会信用代码", ["", FRESH_CODE, FRESH_CODE.lower(), "ENTERPRISE_A"], [BAD_CODE, 1.2e17]),
     ("从事行业", ["", "制造业", "建筑"], ["乱写"]),
@@ -79,7 +85,26 @@ def _model_path(cells, ctx, key):
     if errors:
         return None
     obj.prepare()
-    return obj
+    return obj if _admit(ctx)(obj) else None
+
+
+def _admit(ctx):
+    return lambda obj: workflows._within_unit(ctx.unit, obj)
+
+
+def _entries(rows, enterprise_code):
+    """The rows as the import hands them over (sheet, row, cells, columns, key, current), and their keys' rows."""
+    entries = []
+    for number, cells in enumerate(rows, 2):
+        if cells.get("统一社会信用代码") == "ENTERPRISE_A":  # a registered host enterprise: the row links to it
+            cells = {**cells, "统一社会信用代码": enterprise_code}
+        try:
+            key = SCHEMA.key_of(cells)
+        except excel.CellError:
+            continue  # the row never reaches either path
+        if key[0] == "id":
+            entries.append(("台账", number, cells, {}, key, None))
+    return entries
 
 
 @pytest.fixture
@@ -91,29 +116,74 @@ def contexts(world):
     return made, world.enterprise_a.credit_code
 
 
+# The contexts live as long as the test: their memos of cell texts carry over from one example to the next, as they
+# do from one run of rows to the next in an import.
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(cells=_row(), which=st.integers(0, 2))
-def test_fill_new_accepts_what_the_model_path_accepts_and_leaves_the_same_values(contexts, cells, which):
+@given(rows=st.lists(_row(), min_size=1, max_size=4), which=st.integers(0, 2))
+def test_new_rows_accepts_what_the_model_path_accepts_and_leaves_the_same_values(contexts, rows, which):
     ctx = contexts[0][which]
-    if cells.get("统一社会信用代码") == "ENTERPRISE_A":  # a registered host enterprise: the row links to it
-        cells = {**cells, "统一社会信用代码": contexts[1]}
-    try:
-        key = SCHEMA.key_of(cells)
-    except excel.CellError:
-        return  # the row never reaches either path
-    if key[0] != "id":
-        return
-    expected = _model_path(cells, ctx, key)
-    fast = workflows._new_instance_factory(Worker)()
-    accepted = SCHEMA.fill_new(fast, cells, ctx, key)
-    assert accepted == (expected is not None), cells
-    if accepted:
-        assert {a: fast.__dict__[a] for a in COMPARED} == {a: expected.__dict__[a] for a in COMPARED}, cells
+    entries = _entries(rows, contexts[1])
+    found = SCHEMA.new_rows(entries, ctx, _admit(ctx))
+    assert len(found.taken) == len(entries)
+    for index, (_sheet, _row_no, cells, _cols, key, _current) in enumerate(entries):
+        expected = _model_path(cells, ctx, key)
+        assert found.taken[index] == (expected is not None), cells
+        if expected is not None:
+            made = found.row(index)
+            assert {a: made[a] for a in COMPARED} == {a: expected.__dict__[a] for a in COMPARED}, cells
+
+
+def test_the_writer_makes_the_same_database_rows_of_either_path(contexts):
+    """``_RowWriter.rows_of`` (columns zipped, or on PostgreSQL rendered as COPY lines a column at a time) and
+    ``add_new`` (one instance) give the same rows, encrypted columns compared by their plain text (every ciphertext
+    has its own nonce)."""
+    ctx = contexts[0][0]
+    rows = [{**{h: v[0] for h, v in GOOD.items()}, "身份证号": id_number(datetime.date(1990, 1, day)),
+             "外出时间": ["2020.6.26", datetime.date(2021, 3, 4), ""][day % 3], "家庭情况": GOOD["家庭情况"][day % 4],
+             "备注": ["", '引号"，逗号,', "行一\r\n行二", "\\N"][day % 4]}
+            for day in range(1, 9)]
+    rows[3]["外出/外来"] = "乱写"  # refused: the other rows keep their order
+    entries = _entries(rows, contexts[1])
+    found = SCHEMA.new_rows(entries, ctx, _admit(ctx))
+    assert found.taken == [True, True, True, False, True, True, True, True]
+    writer = workflows._RowWriter(Worker, None)
+    made = list(writer.rows_of(found))
+    for index, entry in enumerate(entries):
+        if found.taken[index]:
+            writer.add_new(_model_path(entry[2], ctx, entry[4]))
+    encrypted = [writer.insert_columns.index(f.column) for f in Worker._meta.concrete_fields
+                 if isinstance(f, EncryptedTextField)]
+
+    def plain(rows):
+        if connection.vendor == "postgresql":  # COPY lines: read back as the database will
+            text = "".join(row if isinstance(row, str) else bulk.csv_block([row]) for row in rows)
+            rows = list(csv.reader(io.StringIO(text)))
+        return [[crypto.decrypt(v) if i in encrypted and v else v for i, v in enumerate(row)] for row in rows]
+
+    assert len(made) == 7 and all(isinstance(row, str) == (connection.vendor == "postgresql") for row in made)
+    assert plain(made) == plain(writer.inserts)
 
 
 def test_the_fast_path_takes_a_plain_clerk_row(contexts):
     cells = {"姓名": "钱一", "身份证号": FRESH_ID, "联系电话": "13912345678", "户籍村(社区)": "东河村",
              "务工地": "浙江省杭州市西湖区", "家庭情况": "家中有留守儿童两名", "外出时间": "2020.6.26"}
-    obj = workflows._new_instance_factory(Worker)()
-    assert SCHEMA.fill_new(obj, cells, contexts[0][0], SCHEMA.key_of(cells))
-    assert obj.left_behind_children and obj.destination_code == "330106" and obj.county_id == contexts[0][0].unit.pk
+    ctx = contexts[0][0]
+    found = SCHEMA.new_rows(_entries([cells], contexts[1]), ctx, _admit(ctx))
+    made = found.row(0)
+    assert found.taken == [True]
+    assert made["left_behind_children"] and made["destination_code"] == "330106" and made["county_id"] == ctx.unit.pk
+
+
+def test_a_place_outside_the_import_is_refused_and_asked_once(contexts):
+    ctx = contexts[0][2]  # a village import: rows of another village are the model path's to report
+    asked = []
+
+    def admit(obj):
+        asked.append(obj.village_id)
+        return _admit(ctx)(obj)
+
+    rows = [{"姓名": "钱一", "身份证号": id_number(datetime.date(1990, 1, day)), "户籍村(社区)": village}
+            for day, village in enumerate(["东河村", "西坝村", "东河村", "西坝村"], 1)]
+    found = SCHEMA.new_rows(_entries(rows, contexts[1]), ctx, admit)
+    assert found.taken == [True, False, True, False]
+    assert len(asked) == 2
