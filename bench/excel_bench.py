@@ -142,11 +142,11 @@ def step_copy(path):
     from ledgers import workflows
     from ledgers.models import Worker
     from organizations.models import Unit
-    from zyparty.bulk import copy_block, csv_block
+    from zyparty.bulk import copy_block
 
     from django.conf import settings
 
-    settings.IMPORT_PARALLEL_MIN_ROWS = 10**9  # prepared here, in one process: every row stays a tuple
+    settings.IMPORT_PARALLEL_MIN_ROWS = 10**9  # prepared here, in one process
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE ledgers_worker CASCADE")  # a previous round's commit left its rows
     county = Unit.objects.get(code="610924")
@@ -154,8 +154,8 @@ def step_copy(path):
     run = workflows._ImportRun(batch, None, commit=True, prepare_only=True)
     run._run_ledger(workflows.batch_path(batch))
     writer = run.writer
-    rows = writer.inserts
-    blocks = [csv_block(rows[i:i + 5000]) for i in range(0, len(rows), 5000)]  # COPY's input, made beforehand
+    writer.pack()  # COPY's input, made beforehand: the rows' lines as the import makes them
+    blocks = writer.blocks
     started = time.perf_counter()
     with transaction.atomic():  # committed, so the deferred checks run as they do in an import
         for block in blocks:

@@ -18,9 +18,11 @@ Importing a ledger file (issue 4; CONTRACT.md "Excel ledgers"; SECURITY.md "impo
 Files of ``IMPORT_ASYNC_ROWS`` rows or more are checked and committed by ledgers.tasks with a BackgroundJob whose
 progress the browser polls. From ``IMPORT_PARALLEL_MIN_ROWS`` rows on, the per-row checks run in forked worker
 processes (one per core, ``IMPORT_WORKERS`` at most). A preview, or a commit on SQLite, merges what they found and
-then writes. A commit on PostgreSQL writes while it checks: a COPY running in a thread takes the rows, in file
-order, as they are checked (``_ImportRun._check_and_write``); new rows that are plainly valid take a one-pass path
-(``WorkerSchema.fill_new``) proved equal to the model path. bench/excel_bench.py measures all of it.
+then writes. A commit on PostgreSQL writes while it checks: the processes claim stripes of rows one at a time and
+a COPY running in a thread takes the stripes, in file order, as they are checked (``_ImportRun._check_and_write``).
+New worker rows are made column by column (``WorkerSchema.new_rows``, proved equal to the model path), each distinct
+cell text converted once, and become COPY lines a column at a time (zyparty.bulk.csv_lines); the rows it refuses
+take the model path, which words their errors. bench/excel_bench.py measures all of it.
 :func:`ledger_export` streams a filtered list to .xlsx with the same headers.
 """
 
@@ -71,7 +73,7 @@ logger = logging.getLogger(__name__)
 MAX_STORED_ERRORS = 20_000
 PROGRESS_EVERY = 5_000
 NEW_ROWS_STEP = 1_000  # new rows made column by column at a time (WorkerSchema.new_rows)
-COPY_STEP = 2_000  # rows checked, then handed to the COPY in progress, at a time (_ImportRun._check_and_write)
+COPY_STEP = 2_000  # rows in a stripe: claimed, checked and handed to the COPY at a time (_ImportRun._check_and_write)
 AUDIT_COLUMNS = {"id", "created_at", "updated_at", "created_by_id", "updated_by_id", "version"}
 
 
@@ -1299,11 +1301,9 @@ class _RowWriter:
         def column(name):
             return values[name] if name in values else [defaults[name]] * size
 
-        encrypt = self._encrypt
         columns = [column(name) for name in self._plain_names]
         for name in self._encrypted_names:
-            columns.append([(encrypt(value) if value else (value or "")) if ok else None
-                            for value, ok in zip(column(name), taken)])
+            columns.append(crypto.encrypt_all([(value or "") if ok else None for value, ok in zip(column(name), taken)]))
         for name in self._date_names:
             columns.append([None if value is None or not ok else value.isoformat()
                             for value, ok in zip(column(name), taken)])

@@ -92,6 +92,24 @@ def encrypter():
     return encrypt_value
 
 
+def encrypt_all(values) -> list:
+    """:func:`encrypt` of every value (None and "" stay as they are), the nonces of the lot drawn in one read of the
+    system's random source: 12 fresh random bytes for each value, never shared between values, and nothing kept
+    between calls (a forked import worker draws its own). An import encrypts its columns 2,000 values at a time: one
+    read instead of 2,000 saves a microsecond a value."""
+    aead, _ = _keys(settings.DATA_KEY)
+    seal, b2a = aead.encrypt, binascii.b2a_base64
+    randomness = os.urandom(12 * len(values))
+    sealed = []
+    for start, plaintext in zip(range(0, 12 * len(values), 12), values):
+        if plaintext is None or plaintext == "":
+            sealed.append(plaintext)
+            continue
+        nonce = randomness[start:start + 12]
+        sealed.append(PREFIX + b2a(nonce + seal(nonce, plaintext.encode(), None), newline=False).decode())
+    return sealed
+
+
 def digester():
     """:func:`digest` with the key's pads looked up once, for a loop over many values."""
     inner, outer = _pads(settings.DATA_KEY)

@@ -32,6 +32,19 @@ def test_the_loop_encrypter_never_repeats_a_nonce():
     assert len(nonces) == 2000
 
 
+@hsettings(max_examples=100, deadline=None)
+@given(st.lists(st.none() | st.text(max_size=30), max_size=20))
+def test_encrypt_all_agrees_with_encrypt(values):
+    sealed = crypto.encrypt_all(values)
+    assert [crypto.decrypt(token) for token in sealed] == values
+    assert all(token == value for token, value in zip(sealed, values) if not value)
+
+
+def test_encrypt_all_never_repeats_a_nonce_within_or_across_calls():
+    tokens = crypto.encrypt_all(["13912345678"] * 2000) + crypto.encrypt_all(["13912345678"] * 2000)
+    assert len({base64.b64decode(token[len(crypto.PREFIX):])[:12] for token in tokens}) == 4000
+
+
 def test_digest_depends_on_the_key(settings):
     before = crypto.digest("610924199001011233")
     settings.DATA_KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
