@@ -154,6 +154,15 @@ class PersonRecord(TrackedModel):
             raise ValidationError({"id_number": [message]})
 
 
+def six_clears(destination_code, direction, employer_name, enterprise_id, industry, political_status,
+               return_intention, party_wish, post_wish) -> tuple:
+    """Whether each of the six clears (seed 000 §5; Worker.CLEARS) is clear, from a worker's values — for one record
+    (Worker.clears) and for the rows of an import, made column by column (WorkerSchema.new_rows)."""
+    return (bool(destination_code or direction == choices.Direction.INCOMING),
+            bool(employer_name or enterprise_id or industry), bool(political_status), bool(return_intention),
+            bool(party_wish), bool(post_wish))
+
+
 class Worker(PersonRecord):
     """A migrant worker (农民工台账): outgoing or incoming, with the "six clears" (六清楚) of seed 000 §5."""
 
@@ -213,16 +222,13 @@ class Worker(PersonRecord):
 
     SIX_CLEARS = ("destination", "employment", "political_status", "return_intention", "party_wish", "post_wish")
 
+    CLEARS = ("destination", "employment", "political_status", "return_intention", "party_wish", "post_wish")
+
     def clears(self) -> dict:
         """Which of the six clears (seed 000 §5) this record makes clear."""
-        return {
-            "destination": bool(self.destination_code or self.direction == choices.Direction.INCOMING),
-            "employment": bool(self.employer_name or self.enterprise_id or self.industry),
-            "political_status": bool(self.political_status),
-            "return_intention": bool(self.return_intention),
-            "party_wish": bool(self.party_wish),
-            "post_wish": bool(self.post_wish),
-        }
+        return dict(zip(self.CLEARS, six_clears(
+            self.destination_code, self.direction, self.employer_name, self.enterprise_id, self.industry,
+            self.political_status, self.return_intention, self.party_wish, self.post_wish)))
 
     def clean(self):
         errors = {}

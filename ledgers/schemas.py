@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ledgers import choices
-from ledgers.models import Activist, HostEnterprise, PartyMember, Worker
+from ledgers.models import Activist, HostEnterprise, PartyMember, Worker, six_clears
 from organizations.models import PartyOrganization, Unit
 from zyparty import crypto, excel, regions
 from zyparty.masking import mask_id_number, mask_phone, mask_text
@@ -841,14 +841,10 @@ class WorkerSchema(PersonSchema):
         values["phone"] = phones
         values["phone_digest"] = [digest(phone) if phone is not _REFUSED else "" for phone in phones]
         values["phone_masked"] = [mask_phone(phone) if phone is not _REFUSED else "" for phone in phones]
-        incoming = choices.Direction.INCOMING
-        values["completeness"] = [
-            bool(code or direction == incoming) + bool(employer or enterprise or industry) + bool(status)
-            + bool(intention) + bool(party) + bool(post)
-            for code, direction, employer, enterprise, industry, status, intention, party, post in zip(
-                values["destination_code"], values["direction"], values["employer_name"], values["enterprise_id"],
-                values["industry"], values["political_status"], values["return_intention"], values["party_wish"],
-                values["post_wish"])]
+        values["completeness"] = [sum(six_clears(*row)) for row in zip(
+            values["destination_code"], values["direction"], values["employer_name"], values["enterprise_id"],
+            values["industry"], values["political_status"], values["return_intention"], values["party_wish"],
+            values["post_wish"])]
 
         # Scope: once per distinct place (the model's scope paths), by the caller's rule.
         scope_names = _scope_attnames(self.model)

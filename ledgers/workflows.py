@@ -322,6 +322,15 @@ def _new_instance_factory(model):
     return new
 
 
+class _ModelPath:
+    """What checking rows one by one needs of the model, made once per run of rows."""
+
+    def __init__(self, model):
+        self.new_instance = _new_instance_factory(model)
+        self.person = hasattr(model, "id_digest")
+        self.compare = [f.attname for f in model._meta.concrete_fields if f.attname not in AUDIT_COLUMNS]
+
+
 class _ImportRun:
     def __init__(self, batch, user, *, commit, progress=None, prepare_only=False):
         self.prepare_only = prepare_only
@@ -669,15 +678,13 @@ class _ImportRun:
         return blocks
 
     def _check_loop(self, rows, report, offset=0):
-        schema, model, ctx, writer = self.schema, self.schema.model, self.ctx, self.writer
-        new_instance = _new_instance_factory(model)
-        person = hasattr(model, "id_digest")
-        compare = [f.attname for f in model._meta.concrete_fields if f.attname not in AUDIT_COLUMNS]
-        scope_user = self.user
-        unit = self.batch.unit
-        counts = self.counts
-        total = self.total_rows
-        new_rows = getattr(schema, "new_rows", None)  # a schema's column-by-column path for new, clean rows
+        """Check ``rows``, counting them and handing the good ones to the writer: runs of new rows column by column
+        (the schema's ``new_rows``, when it has one), every other row — and every row that path refuses — through
+        :meth:`_check_row`."""
+        schema, ctx, writer = self.schema, self.ctx, self.writer
+        scope_user, unit, counts, total = self.user, self.batch.unit, self.counts, self.total_rows
+        new_rows = getattr(schema, "new_rows", None)
+        model_path = _ModelPath(schema.model)
 
         def admit(obj):
             return _permits(scope_user, obj) and _within_unit(unit, obj)
@@ -690,62 +697,70 @@ class _ImportRun:
                 found = new_rows(fresh, ctx, admit)
                 taken = iter(found.taken)
                 made = writer.rows_of(found) if writer is not None else None
-            for index, (sheet, row_no, cells, cols, key, current) in enumerate(part, offset + start + 1):
+            for index, entry in enumerate(part, offset + start + 1):
                 if report and index % PROGRESS_EVERY == 0:
                     self.tick(min(int(index * self.progress_scale), total), total)
-                if taken is not None and current is None and next(taken):
+                if taken is not None and entry[5] is None and next(taken):
                     counts["new"] += 1
                     if made is not None:
                         writer.inserts.append(next(made))
                     continue
-                errors = RowErrors()
-                if current is not None:
-                    if key[0] == "id" and "记录编号" in cells:
-                        record = excel.cell_text(cells["记录编号"])
-                        if record and record != str(current.pk):
-                            errors.add("记录编号", "record_mismatch", _("身份证号与记录编号不是同一条记录。如需更正身份证号，请在系统中逐条修改。"))
-                    before = {a: current.__dict__.get(a) for a in compare}
-                    obj = current
-                else:
-                    if key[0] == "id" and "记录编号" in cells and excel.cell_text(cells["记录编号"]):
-                        errors.add("记录编号", "record_mismatch", _("身份证号与记录编号不是同一条记录。如需更正身份证号，请在系统中逐条修改。"))
-                    obj = new_instance()
-                    before = None
-                schema.apply(obj, cells, ctx, errors, key, current)
-                if person:
-                    if schema.birth_rules and key[0] == "id":
-                        try:
-                            obj.gender, obj.birth_date = id_number_facts(validate_id_number(obj.id_number))
-                        except (ValidationError, ValueError):
-                            pass  # clean() reports it
-                    if obj.town_id is None and not any(h in ("户籍村(社区)", "所属乡镇") for h, _c, _m in errors.items):
-                        errors.add("户籍村(社区)", "required", _("请填写户籍村(社区)或所属乡镇。"))
-                elif obj.town_id is None and not errors:
-                    errors.add("建档乡镇", "required", _("请填写建档乡镇（负责联系该企业的乡镇）。"))
+                self._check_row(entry, model_path)
+
+    def _check_row(self, entry, model_path):
+        """One row through the model's own rules: apply the cells, the import's checks, ``clean()``, ``prepare()``
+        and the scope; its errors, or its count and its row for the writer."""
+        sheet, row_no, cells, cols, key, current = entry
+        schema, ctx, writer, scope_user, unit = self.schema, self.ctx, self.writer, self.user, self.batch.unit
+        counts, compare = self.counts, model_path.compare
+        errors = RowErrors()
+        if current is not None:
+            if key[0] == "id" and "记录编号" in cells:
+                record = excel.cell_text(cells["记录编号"])
+                if record and record != str(current.pk):
+                    errors.add("记录编号", "record_mismatch", _("身份证号与记录编号不是同一条记录。如需更正身份证号，请在系统中逐条修改。"))
+            before = {a: current.__dict__.get(a) for a in compare}
+            obj = current
+        else:
+            if key[0] == "id" and "记录编号" in cells and excel.cell_text(cells["记录编号"]):
+                errors.add("记录编号", "record_mismatch", _("身份证号与记录编号不是同一条记录。如需更正身份证号，请在系统中逐条修改。"))
+            obj = model_path.new_instance()
+            before = None
+        schema.apply(obj, cells, ctx, errors, key, current)
+        if model_path.person:
+            if schema.birth_rules and key[0] == "id":
                 try:
-                    obj.clean()
-                except ValidationError as exc:
-                    _add_clean_errors(schema, exc, errors)
-                if not errors:
-                    obj.prepare()
-                    if not _permits(scope_user, obj):
-                        errors.add(schema.place_header, "out_of_scope", _("不在您的管辖范围内。"))
-                    elif not _within_unit(unit, obj):
-                        errors.add(schema.place_header, "outside_unit", _("不属于本次导入的“%(u)s”。") % {"u": unit.name})
-                if errors:
-                    for header, code, message in errors.items:
-                        self.error(sheet, row_no, header, cells.get(header, ""), message, code, cols.get(header))
-                    continue
-                if before is None:
-                    counts["new"] += 1
-                    if writer is not None:
-                        writer.add_new(obj)
-                elif any(obj.__dict__.get(a) != before[a] for a in compare):
-                    counts["changed"] += 1
-                    if writer is not None:
-                        writer.add_changed(obj, current.version)
-                else:
-                    counts["unchanged"] += 1
+                    obj.gender, obj.birth_date = id_number_facts(validate_id_number(obj.id_number))
+                except (ValidationError, ValueError):
+                    pass  # clean() reports it
+            if obj.town_id is None and not any(h in ("户籍村(社区)", "所属乡镇") for h, _c, _m in errors.items):
+                errors.add("户籍村(社区)", "required", _("请填写户籍村(社区)或所属乡镇。"))
+        elif obj.town_id is None and not errors:
+            errors.add("建档乡镇", "required", _("请填写建档乡镇（负责联系该企业的乡镇）。"))
+        try:
+            obj.clean()
+        except ValidationError as exc:
+            _add_clean_errors(schema, exc, errors)
+        if not errors:
+            obj.prepare()
+            if not _permits(scope_user, obj):
+                errors.add(schema.place_header, "out_of_scope", _("不在您的管辖范围内。"))
+            elif not _within_unit(unit, obj):
+                errors.add(schema.place_header, "outside_unit", _("不属于本次导入的“%(u)s”。") % {"u": unit.name})
+        if errors:
+            for header, code, message in errors.items:
+                self.error(sheet, row_no, header, cells.get(header, ""), message, code, cols.get(header))
+            return
+        if before is None:
+            counts["new"] += 1
+            if writer is not None:
+                writer.add_new(obj)
+        elif any(obj.__dict__.get(a) != before[a] for a in compare):
+            counts["changed"] += 1
+            if writer is not None:
+                writer.add_changed(obj, current.version)
+        else:
+            counts["unchanged"] += 1
 
     def _merge(self, partial):
         """Add a worker's (or a stripe's) findings. Each holds the first MAX_STORED_ERRORS errors of its own rows, so
