@@ -2,6 +2,7 @@
 files or nothing, every bad cell named, real WPS/LibreOffice files, re-imports that change nothing."""
 
 import datetime
+import os
 import shutil
 from pathlib import Path
 
@@ -436,6 +437,32 @@ def test_a_commit_checked_while_written_keeps_file_order_and_all_or_nothing(worl
         assert not result.committed and written == []
     else:
         assert result.committed and written == [f"顺序{i}" for i in range(60)]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the COPY written while checking is PostgreSQL's")
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_worker_that_fails_leaves_its_stripes_to_the_main_process(world, clerk, tmp_path, settings, monkeypatch,
+                                                                    how):
+    """A forked worker whose check raises (it says so, and stops claiming) or that dies outright (its pipe just
+    ends): the main process checks the stripes it took, and the commit is the one a healthy worker makes."""
+    settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 10, 2
+    monkeypatch.setattr(workflows, "COPY_STEP", 5)
+    main = os.getpid()
+    original = workflows._ImportRun._check_rows
+
+    def failing(run, rows, in_child=False):
+        if os.getpid() != main:
+            if how == "dies":
+                os._exit(1)
+            raise RuntimeError("the worker broke")
+        return original(run, rows, in_child)
+
+    monkeypatch.setattr(workflows._ImportRun, "_check_rows", failing)
+    rows = [worker_row(姓名=f"接手{i}", 身份证号=id_number()) for i in range(60)]
+    result = commit(clerk, workbook_file(tmp_path / "w.xlsx", rows), world.town_a)
+    assert result.committed and result.new == 60 and result.error_count == 0
+    written = list(Worker.objects.filter(name__startswith="接手").order_by("pk").values_list("name", flat=True))
+    assert written == [f"接手{i}" for i in range(60)]
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the COPY written while checking is PostgreSQL's")
