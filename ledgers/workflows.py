@@ -45,7 +45,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import BooleanField, CharField, TextField
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -355,12 +355,15 @@ class _ImportRun:
 
     # Errors -----------------------------------------------------------------------------------------------------
     def error(self, sheet, row, column, value, message, code, col_index=None):
+        """Count an error, and keep it if it is among the first MAX_STORED_ERRORS of the file — which are not the
+        first found: the key checks report a later row's duplicate before the row checks reach an earlier row."""
         self.error_count += 1
-        if len(self.errors) < MAX_STORED_ERRORS:
-            cell = f"{excel.column_letter(col_index)}{row}" if col_index is not None and row else ""
-            self.errors.append({"sheet": sheet, "row": row, "column": column, "cell": cell,
-                                "col": col_index, "value": masked_cell(column, value) if value not in (None, "")
-                                else "", "message": str(message), "code": code})
+        cell = f"{excel.column_letter(col_index)}{row}" if col_index is not None and row else ""
+        self.errors.append({"sheet": sheet, "row": row, "column": column, "cell": cell, "col": col_index,
+                            "value": masked_cell(column, value) if value not in (None, "") else "",
+                            "message": str(message), "code": code})
+        if len(self.errors) > 2 * MAX_STORED_ERRORS:
+            self._trim_errors()
 
     def file_error(self, message, code):
         self.error("", 0, "", "", message, code)
@@ -390,6 +393,11 @@ class _ImportRun:
         else:
             self._run_ledger(path)
 
+    def _trim_errors(self):
+        """The first MAX_STORED_ERRORS errors in file order; every error stays counted."""
+        self._sort_errors()
+        del self.errors[MAX_STORED_ERRORS:]
+
     def _sort_errors(self):
         """Errors in the order of the file (sheet, then row; a row's own errors as found): the key checks, the row
         checks and the workers each report their own first."""
@@ -398,8 +406,7 @@ class _ImportRun:
 
     def _finish(self) -> ImportResult:
         batch = self.batch
-        self._sort_errors()
-        del self.errors[MAX_STORED_ERRORS:]  # the first of the file; every error is counted
+        self._trim_errors()
         committed = self.commit and self.error_count == 0 and self.written
         if committed:
             status = ImportStatus.COMMITTED
@@ -606,6 +613,12 @@ class _ImportRun:
         machine simply takes fewer), and the COPY receives the stripes in file order as soon as each is checked, so
         ids follow the file. Any error anywhere rolls the whole transaction back (all or nothing), after every row
         has been checked so that the clerk sees every error."""
+        try:
+            self._check_and_write_stripes(stripes)
+        finally:
+            stripes.stop()
+
+    def _check_and_write_stripes(self, stripes):
         writer, total, step = self.writer, self.total_rows, stripes.step
         inbox = stripes.receive()
         checked, blocks = set(), {}
@@ -663,10 +676,8 @@ class _ImportRun:
                 self.written = True
         except _Rollback:
             self.written = False
-        except (_Stale, IntegrityError) as exc:
+        except (_Stale, IntegrityError, DataError) as exc:
             self._write_failed(exc)
-        finally:
-            stripes.stop()
 
     def _take_blocks(self):
         """The COPY text gathered so far, taken out of the writer — none once any row has an error (the transaction
@@ -763,12 +774,11 @@ class _ImportRun:
             counts["unchanged"] += 1
 
     def _merge(self, partial):
-        """Add a worker's (or a stripe's) findings. Each holds the first MAX_STORED_ERRORS errors of its own rows, so
-        the first MAX_STORED_ERRORS of the file survive trimming to them in file order, whatever order they came in."""
+        """Add a worker's (or a stripe's) findings. Each holds at least the first MAX_STORED_ERRORS errors of its own
+        rows, so the first MAX_STORED_ERRORS of the file survive trimming to them, whatever order they came in."""
         self.errors.extend(partial["errors"])
         if len(self.errors) > 2 * MAX_STORED_ERRORS:
-            self._sort_errors()
-            del self.errors[MAX_STORED_ERRORS:]
+            self._trim_errors()
         self.error_count += partial["error_count"]
         for name in ("new", "changed", "unchanged"):
             self.counts[name] += partial["counts"][name]
@@ -822,12 +832,17 @@ class _ImportRun:
                 self._audit()
                 self._mark_committed()
                 self.written = True
-        except (_Stale, IntegrityError) as exc:
+        except (_Stale, IntegrityError, DataError) as exc:
             self._write_failed(exc)
 
     def _write_failed(self, exc):
         self.written = False
         self.write_failed = True
+        if isinstance(exc, DataError):  # a value the checks let through and the database refused: a gap to close
+            logger.warning("import batch %s refused by the database: %s", self.batch.pk, type(exc).__name__)
+            self.file_error(_("有数据超出数据库允许的范围（如数值过大），本次未写入任何数据。请核对后重新导入。"),
+                            "database_refused")
+            return
         logger.info("import batch %s not written: %s", self.batch.pk, type(exc).__name__)
         message = (_("校验之后有记录被他人修改，为免覆盖，本次未写入任何数据。请重新导入。") if isinstance(exc, _Stale)
                    else _("写入时与他人同时录入的记录冲突（如同一身份证号），本次未写入任何数据。请重新导入。"))
@@ -960,8 +975,12 @@ def _fork_map(check, chunks):
     if len(chunks) == 1:
         return [check(chunks[0])]
     children = _fork_start(check, chunks[1:])
-    results = [check(chunks[0])]
-    return results + [child.result() for child in children]
+    try:
+        results = [check(chunks[0])]
+        return results + [child.result() for child in children]
+    finally:
+        for child in children:  # after an error here: children stopped and reaped, never left blocked on a pipe
+            child.stop()
 
 
 class _Child:
@@ -970,6 +989,14 @@ class _Child:
 
     def __init__(self, check, chunk, pid, fd):
         self.check, self.chunk, self.pid, self.fd = check, chunk, pid, fd
+        self.reaped = pid is None
+
+    def stop(self):
+        """End and reap a child whose result will not be read (nothing when it was)."""
+        if not self.reaped:
+            self.reaped = True
+            _end(self.pid)
+            os.close(self.fd)
 
     def ready(self) -> bool:
         """The child has finished (its result can be read without waiting long)."""
@@ -982,6 +1009,7 @@ class _Child:
 
         outcome = ("error", "fork failed")
         if self.pid is not None:
+            self.reaped = True
             with os.fdopen(self.fd, "rb") as source:
                 data = source.read()
             os.waitpid(self.pid, 0)
@@ -1157,15 +1185,24 @@ class _Worker:
             inbox.put(None)
 
     def stop(self):
-        """End the worker — it has sent all it will, or this process gave up early (the COPY failed) — and reap it.
-        SIGKILL: a worker holds nothing to clean up, and a Celery process's own SIGTERM handler must not run in it."""
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        """End the worker — it has sent all it will, or this process gave up early (the COPY failed) — and reap it."""
+        _end(self.pid, reap=False)
         if self.thread is not None:
             self.thread.join()
+        else:
+            os.close(self.fd)
         os.waitpid(self.pid, 0)
+
+
+def _end(pid, reap=True):
+    """SIGKILL a forked worker (it holds nothing to clean up, and a Celery process's own SIGTERM handler must not run
+    in it), and reap it."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    if reap:
+        os.waitpid(pid, 0)
 
 
 class _Stripes:
@@ -1177,11 +1214,15 @@ class _Stripes:
         self.rows = [work[start:start + self.step] for start in range(0, len(work), self.step)]
         self.claims = _Claims(len(self.rows))
         self.workers = []
-        with _frozen_heap():
-            for _n in range(parts - 1):
-                forked = _fork(functools.partial(_check_stripes, check, self.rows, self.claims))
-                if forked is not None:
-                    self.workers.append(_Worker(*forked))
+        try:
+            with _frozen_heap():
+                for _n in range(parts - 1):
+                    forked = _fork(functools.partial(_check_stripes, check, self.rows, self.claims))
+                    if forked is not None:
+                        self.workers.append(_Worker(*forked))
+        except BaseException:  # e.g. no file descriptor left for a pipe: the workers forked so far are ended
+            self.stop()
+            raise
         self.claims.close_for_writing()
 
     def receive(self):

@@ -62,7 +62,7 @@ def _csv_quoted(text):
 def copy_block(model, columns, block: str, table=None):
     """COPY a :func:`csv_block` of ``model`` rows into its table (or a staging ``table`` with the same columns;
     columns that are not the model's are taken as NOT NULL). PostgreSQL only."""
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:  # psycopg2's errors as Django's
         cursor.cursor.copy_expert(_copy_sql(model, columns, table), io.StringIO(block))
 
 

@@ -30,6 +30,7 @@ Writing:
 
 import datetime
 import io
+import math
 import re
 import struct
 import unicodedata
@@ -449,14 +450,19 @@ def _date_parts(year, month, day, raw):
 _NUMBER_NOISE = re.compile(r"[,，\s元]|人民币")
 
 
-def cell_int(value, *, minimum=0):
-    """A whole number (``3500``, ``3500.0``, ``3,500元``) or None when empty; raises :class:`CellError`."""
+INT_MAX = 2_147_483_647  # the largest value a database integer column holds
+
+
+def cell_int(value, *, minimum=0, maximum=INT_MAX):
+    """A whole number (``3500``, ``3500.0``, ``3,500元``) or None when empty; raises :class:`CellError`. The range is
+    checked before the number is made whole: ``1e1000000`` is refused at once, not after minutes of arithmetic."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise CellError(_("应填写数字。"), "number")
     if isinstance(value, (int, float)):
         number = value
+        finite = not isinstance(value, float) or math.isfinite(value)
     else:
         text = _NUMBER_NOISE.sub("", cell_text(value))
         if not text:
@@ -465,10 +471,15 @@ def cell_int(value, *, minimum=0):
             number = Decimal(text)
         except InvalidOperation:
             raise CellError(_("“%(v)s”不是数字。") % {"v": cell_text(value)}, "number")
+        finite = number.is_finite()
+    if not finite:  # NaN, Infinity
+        raise CellError(_("“%(v)s”不是数字。") % {"v": cell_text(value)}, "number")
+    if number < minimum:
+        raise CellError(_("不能小于%(n)d。") % {"n": minimum}, "number")
+    if number > maximum:
+        raise CellError(_("数值过大，不能超过%(n)d。") % {"n": maximum}, "number_too_large")
     if number != int(number):
         raise CellError(_("应填写整数，当前为%(v)s。") % {"v": cell_text(value)}, "number")
-    if int(number) < minimum:
-        raise CellError(_("不能小于%(n)d。") % {"n": minimum}, "number")
     return int(number)
 
 

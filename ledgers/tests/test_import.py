@@ -15,7 +15,7 @@ from ledgers.models import Activist, HostEnterprise, ImportBatch, ImportStatus, 
 from organizations.models import Unit
 from organizations.roles import Role
 from tests.factories import bad_checksum, credit_code, id_number, workbook_file, worker_row
-from zyparty import crypto
+from zyparty import crypto, excel
 from zyparty.models import AuditAction, AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -486,6 +486,71 @@ def test_a_clash_found_by_the_database_during_a_streamed_commit_writes_nothing(w
     assert not result.committed and [e["code"] for e in result.errors] == ["conflict"]
     assert not Worker.objects.filter(name__startswith="冲突").exists()
     assert Worker.objects.filter(pk=clash.pk).exists()  # the connection still answers
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_errors_kept_are_the_first_of_the_file_even_when_found_last(world, clerk, tmp_path, settings,
+                                                                        monkeypatch, workers):
+    """The key checks find the duplicates of rows 4 and 6 before the row checks reach row 2: with room for two
+    errors, rows 2 and 4 are the ones kept, and all three are counted."""
+    settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 2, workers
+    monkeypatch.setattr(workflows, "MAX_STORED_ERRORS", 2)
+    first, second = id_number(), id_number()
+    rows = [worker_row(联系电话="12345"), worker_row(身份证号=first), worker_row(身份证号=first),
+            worker_row(身份证号=second), worker_row(身份证号=second)]
+    result = preview(clerk, workbook_file(tmp_path / "k.xlsx", rows), world.town_a)
+    assert result.error_count == 3
+    assert [(e["row"], e["code"]) for e in result.errors] == [(2, "invalid"), (4, "duplicate_in_file")]
+
+
+def test_a_failure_in_the_main_process_leaves_no_worker_behind(world, clerk, tmp_path, settings, monkeypatch):
+    """Whatever stops the main process's own share, the forked workers are ended and reaped, not left blocked on
+    a pipe nobody reads (a Celery retry would leave one more each time)."""
+    settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 10, 2
+    main = os.getpid()
+    original = workflows._ImportRun._check_rows
+
+    def failing_here(run, rows, in_child=False):
+        if os.getpid() == main:
+            raise RuntimeError("the main process broke")
+        return original(run, rows, in_child)
+
+    monkeypatch.setattr(workflows._ImportRun, "_check_rows", failing_here)
+    rows = [worker_row(姓名=f"留下{i}", 身份证号=id_number()) for i in range(3000)]
+    with pytest.raises(RuntimeError):
+        commit(clerk, workbook_file(tmp_path / "m.xlsx", rows), world.town_a)
+    with pytest.raises(ChildProcessError):  # no child left, running or unreaped
+        os.waitpid(-1, os.WNOHANG)
+    assert not Worker.objects.filter(name__startswith="留下").exists()
+
+
+def test_a_clash_found_by_the_database_in_a_small_commit_writes_nothing(world, clerk, tmp_path, monkeypatch):
+    """The same clash in a file checked first and written after (the COPY of zyparty.bulk.copy_block on PostgreSQL,
+    executemany elsewhere): the database's error reaches the import as Django's IntegrityError, and the clerk gets
+    the conflict message."""
+    rows = [worker_row(姓名=f"小冲突{i}", 身份证号=id_number()) for i in range(3)]
+    clash = Worker.objects.get(pk=world.workers["a2"].pk)
+    original = workflows._ImportRun._write
+
+    def registered_meanwhile(run, writer):
+        Worker.objects.filter(pk=clash.pk).update(id_digest=crypto.digest(rows[-1]["身份证号"]))
+        return original(run, writer)
+
+    monkeypatch.setattr(workflows._ImportRun, "_write", registered_meanwhile)
+    result = commit(clerk, workbook_file(tmp_path / "y.xlsx", rows), world.town_a)
+    assert not result.committed and [e["code"] for e in result.errors] == ["conflict"]
+    assert not Worker.objects.filter(name__startswith="小冲突").exists()
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SQLite stores any 64-bit integer")
+def test_a_value_the_database_refuses_gives_a_clear_message_and_writes_nothing(world, clerk, tmp_path, monkeypatch):
+    """Should a value pass the checks that the database cannot hold, the commit is refused as a whole with a message
+    that says so — never a failed job or a 500."""
+    monkeypatch.setattr(excel, "cell_int", lambda value, **kwargs: 2**40)
+    rows = [worker_row(姓名=f"越界{i}", 身份证号=id_number()) for i in range(3)]
+    result = commit(clerk, workbook_file(tmp_path / "d.xlsx", rows), world.town_a)
+    assert not result.committed and [e["code"] for e in result.errors] == ["database_refused"]
+    assert not Worker.objects.filter(name__startswith="越界").exists()
 
 
 def test_errors_are_listed_in_file_order_whichever_check_found_them(world, clerk, tmp_path):

@@ -187,6 +187,17 @@ def test_whole_numbers(raw, expected):
     assert excel.cell_int(raw) == expected
 
 
+@pytest.mark.parametrize("raw, code", [("NaN", "number"), ("Infinity", "number"), (float("nan"), "number"),
+                                       (float("inf"), "number"), ("1e1000000", "number_too_large"),
+                                       ("-1e1000000", "number"), (2**31, "number_too_large"),
+                                       ("13912345678", "number_too_large"), (3500.5, "number"), (True, "number")])
+def test_numbers_a_database_cannot_hold_are_cell_errors(raw, code):
+    """Not a 500, not a failed COPY, not minutes of arithmetic on 1e1000000: a clear error naming the cell."""
+    with pytest.raises(excel.CellError) as exc:
+        excel.cell_int(raw)
+    assert exc.value.code == code
+
+
 def test_text_cells():
     assert excel.cell_text("　东河村 ") == "东河村"
     assert excel.cell_text(4500.0) == "4500" and excel.cell_text(4500.5) == "4500.5"
