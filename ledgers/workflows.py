@@ -63,7 +63,7 @@ from ledgers.schemas import (
 )
 from organizations.models import Unit
 from organizations.roles import EXPORT, IMPORT, UNMASK
-from zyparty import audit, bulk, crypto, excel, scoping
+from zyparty import audit, bulk, crypto, events, excel, scoping
 from zyparty.fields import EncryptedTextField
 from zyparty.models import AuditAction
 from zyparty.validators import id_number_facts, validate_id_number
@@ -443,13 +443,13 @@ class _ImportRun:
             changed_count=self.counts["changed"], unchanged_count=self.counts["unchanged"], rows=self.counts["rows"],
             audit_entry_id=self.batch.audit_entry_id)
         if self.counts["new"] or self.counts["changed"]:
-            # The rows bypass save() and its signals: the county's dashboard snapshot is recomputed by a job queued
-            # in this transaction (sent once it commits).
-            from zyparty import dashboard
-
+            # The rows bypass save() and its signals: whoever keeps figures of the county (the dashboard) hears it
+            # here, inside this transaction.
             unit = self.batch.unit
-            dashboard.refresh_soon([unit.county_id] if unit is not None else
-                                   Unit.objects.filter(level="county").values_list("pk", flat=True))
+            events.rows_written.send(
+                sender=self.schema.model,
+                county_ids=[unit.county_id] if unit is not None else
+                list(Unit.objects.filter(level="county").values_list("pk", flat=True)))
 
     def _audit(self, result="success"):
         batch = self.batch

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import ExtractYear, Substr
+from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +38,7 @@ from ledgers.choices import Direction
 from ledgers.models import Activist, HostEnterprise, PartyMember, Worker
 from organizations.choices import OrgForm
 from organizations.models import PartyOrganization, Unit
-from zyparty import jobs, regions
+from zyparty import events, jobs, regions
 from zyparty.scoping import scope_of
 
 SNAPSHOT_VERSION = 1
@@ -242,6 +243,12 @@ def snapshot_for(county_id) -> dict:
         return refresh(Unit.objects.get(pk=county_id))
     finally:
         cache.delete(f"{_key(county_id)}:lock")
+
+
+@receiver(events.rows_written)
+def refresh_after_bulk_write(sender, county_ids, **kwargs):
+    """Records written in bulk (an import) bypass save(): recompute those counties' snapshots after the commit."""
+    refresh_soon(county_ids)
 
 
 def refresh_soon(county_ids):

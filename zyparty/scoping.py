@@ -7,10 +7,13 @@ on. Paths are single foreign keys (``town``), or ``pk``, so each grant is one in
 check an unsaved instance the same way. A model without ``scope_paths`` is never visible through this layer.
 """
 
+import functools
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
+from django.utils.module_loading import import_string
 
 GRANT_KINDS = ("county", "town", "village", "organization", "enterprise", "host_organization")
 
@@ -52,15 +55,19 @@ NOTHING = Scope()
 EVERYTHING = Scope(everything=True)
 
 
+@functools.cache
+def _resolver():
+    """The project's ``ZYPARTY_SCOPE_RESOLVER``: the domain decides what a role grants, plumbing only applies it."""
+    return import_string(settings.ZYPARTY_SCOPE_RESOLVER)
+
+
 def scope_of(user) -> Scope:
     """The grants of a user, computed once per user object."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOTHING
     cached = getattr(user, "_zyparty_scope", None)
     if cached is None:
-        from organizations.roles import scope_for_user
-
-        cached = scope_for_user(user)
+        cached = _resolver()(user)
         user._zyparty_scope = cached
     return cached
 

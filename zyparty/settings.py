@@ -68,6 +68,12 @@ INSTALLED_APPS = [
     "talent",
 ]
 
+# Plumbing learns about the domain only through these entries (zyparty imports no domain app; docs/ARCHITECTURE.md).
+# Who sees what: a function user -> zyparty.scoping.Scope, read with import_string (as AUTHENTICATION_BACKENDS is).
+ZYPARTY_SCOPE_RESOLVER = "organizations.roles.scope_for_user"
+# The administrative unit (county / town / village) every placed record points to, as AUTH_USER_MODEL names the user.
+ZYPARTY_UNIT_MODEL = "organizations.Unit"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
