@@ -58,7 +58,7 @@ def step_prepare(rows):
     from organizations.models import Unit
 
     if not Unit.objects.filter(code="610924").exists():
-        from zyparty.demo import load_demo
+        from overview.demo import load_demo
 
         load_demo(workers=0, members=0, activists=0)
     with connection.cursor() as cursor:
@@ -82,10 +82,10 @@ def write_ledger(path, count):
     from faker.providers.person.zh_CN import Provider as Names
     from stdnum.cn import ric
 
+    from ledgers.demo import DESTINATIONS, EMPLOYER_TAILS, FAMILY_NOTES, SKILLS
     from ledgers.schemas import WorkerSchema
     from organizations.models import Unit
     from zyparty import excel
-    from zyparty.demo import DESTINATIONS, EMPLOYER_TAILS, FAMILY_NOTES, SKILLS
 
     rng = random.Random(2020)
     villages = list(Unit.objects.filter(county__code="610924", level="village").select_related("town"))

@@ -247,7 +247,7 @@ class ApiClientAdmin(admin.ModelAdmin):
 
 
 # County figures not in the ledgers (population, all party members), entered per year by county staff for the
-# statistics report (zyparty.reports).
+# statistics report (overview.reports).
 from organizations.models import CountyYearFigures  # noqa: E402
 
 

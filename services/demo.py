@@ -1,4 +1,4 @@
-"""Demo services for the demo county (called by zyparty.demo.load_demo): about two years of liaison between the towns
+"""Demo services for the demo county (called by overview.demo.load_demo): about two years of liaison between the towns
 and their host-place partners, ~3,000 service cases since 2021 with about 50 million yuan recovered (seed 001), the
 five free trainings and the outpost secretaries' training, job fairs and directed-employment agreements, festival
 outreach, video lessons, funding, and the co-management records of the co-managed members — with gaps, so the

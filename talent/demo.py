@@ -1,4 +1,4 @@
-"""Demo data of the talent app, loaded by zyparty.demo after the county's ledgers (a few seconds).
+"""Demo data of the talent app, loaded by overview.demo after the county's ledgers (a few seconds).
 
 - The local-talent pool: about four people per village (returnees, members), their "one attract, four cultivate"
   stages; reserve cadres — three a village this year, some villages short (no returnee, or only two) so the
@@ -336,7 +336,7 @@ class TalentDemo:
 
     def write_cases(self, specs):
         """The cases built in memory, every step checked by the same rules as the workflow (talent.rules), then
-        written in bulk — the demo's way, like zyparty.demo's ledgers (one audit entry for the whole load)."""
+        written in bulk — the demo's way, like ledgers.demo's ledgers (one audit entry for the whole load)."""
         limits = rules.Limits.load()
         committees = PartyOrganization.objects.in_bulk(
             [branch.parent_id for _, branch, *_ in specs if branch.parent_id])

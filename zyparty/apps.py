@@ -9,4 +9,3 @@ class ZypartyConfig(AppConfig):
     def ready(self):
         from zyparty import signals  # noqa: F401  (audit trail of model changes and logins)
         from zyparty.api import schema  # noqa: F401  (OpenAPI for API keys)
-        from zyparty import dashboard  # noqa: F401  (receives events.rows_written; moves to overview)

@@ -11,6 +11,4 @@ SCHEDULES = [
     {"name": "备份恢复校验（每日）", "task": "zyparty.verify_backup",
      "crontab": {"minute": "0", "hour": "4", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
      "description": "将最新备份还原到临时库，用当前数据密钥解密抽样身份证号并核对摘要，结果记入审计日志。"},
-    {"name": "刷新首页统计数据", "task": "zyparty.refresh_dashboards",
-     "crontab": {"minute": "*/10", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"}},
 ]

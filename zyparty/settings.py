@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ledgers",
     "services",
     "talent",
+    "overview",
 ]
 
 # Plumbing learns about the domain only through these entries (zyparty imports no domain app; docs/ARCHITECTURE.md).
@@ -190,7 +191,7 @@ STATICFILES_FINDERS = [
 ]
 
 # "default" stays per process; "aggregates" holds the dashboard's precomputed figures in a database table (created by
-# migrations) so every gunicorn worker and the Celery worker share one copy with no extra server (zyparty.dashboard).
+# migrations) so every gunicorn worker and the Celery worker share one copy with no extra server (overview.dashboard).
 # The default cache holds API throttle counters: shared through Redis when the broker is Redis (several web
 # workers), per process in the embedded setup. Dashboard aggregates always live in the database.
 _redis_cache = os.environ.get("REDIS_CACHE_URL") or (
@@ -288,7 +289,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_IMPORTS = ["zyparty.dashboard"]  # the dashboard refresh task lives beside the figures it computes
+CELERY_IMPORTS = ["overview.dashboard"]  # the dashboard refresh task lives beside the figures it computes
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

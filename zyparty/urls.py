@@ -6,9 +6,10 @@ from rest_framework.routers import DefaultRouter
 
 from ledgers.api.views import routes as ledger_routes
 from organizations.api.views import routes as organization_routes
+from overview import views as overview_views
 from services.api.views import routes as service_routes
 from talent.api.views import routes as talent_routes
-from zyparty import jobs_views, report_views, views
+from zyparty import jobs_views, views
 
 router = DefaultRouter(trailing_slash=True)
 for prefix, viewset in [*organization_routes, *ledger_routes, *service_routes, *talent_routes]:
@@ -19,12 +20,12 @@ admin.site.site_title = "农民工党建工作平台"
 admin.site.index_title = "管理首页"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("dashboard/refresh/", report_views.dashboard_refresh, name="dashboard-refresh"),
-    path("reports/", report_views.statistics, name="report-statistics"),
-    path("reports/statistics.xlsx", report_views.statistics_xlsx, name="report-statistics-xlsx"),
-    path("reports/ledgers/", report_views.ledger_print_index, name="report-ledger-index"),
-    path("reports/ledgers/<slug:ledger>/<str:code>/", report_views.ledger_print, name="report-ledger-print"),
+    path("", overview_views.dashboard_page, name="dashboard"),
+    path("dashboard/refresh/", overview_views.dashboard_refresh, name="dashboard-refresh"),
+    path("reports/", overview_views.statistics, name="report-statistics"),
+    path("reports/statistics.xlsx", overview_views.statistics_xlsx, name="report-statistics-xlsx"),
+    path("reports/ledgers/", overview_views.ledger_print_index, name="report-ledger-index"),
+    path("reports/ledgers/<slug:ledger>/<str:code>/", overview_views.ledger_print, name="report-ledger-print"),
     path("jobs/<int:pk>/", jobs_views.job_status, name="job-status"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

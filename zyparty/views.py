@@ -1,4 +1,4 @@
-"""Account pages (login, password change, second factor), the home page, and generic error responses
+"""Account pages (login, password change, second factor) and generic error responses
 (SECURITY.md "accounts", "2FA", "HTTP": generic error pages; 等保三级 8.1.4.1 身份鉴别)."""
 
 from django import forms
@@ -56,13 +56,6 @@ def otp_verify(request):
         form.add_error("token", _("动态口令不正确或已过期。"))
     has_device = any(True for _device in devices_for_user(request.user, confirmed=True))
     return render(request, "registration/otp_verify.html", {"form": form, "has_device": has_device})
-
-
-@login_required
-def dashboard(request):
-    from zyparty.dashboard import dashboard_context
-
-    return render(request, "dashboard.html", dashboard_context(request.user))
 
 
 def lockout_response(request, credentials=None, *args, **kwargs):

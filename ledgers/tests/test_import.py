@@ -374,27 +374,6 @@ def test_odd_cell_types_are_errors_not_crashes(world, clerk, tmp_path):
     assert columns == {"月收入(元)", "外出时间", "身份证号"}
 
 
-def test_a_commit_refreshes_the_countys_dashboard(world, clerk, tmp_path, django_capture_on_commit_callbacks):
-    """Imported rows bypass save() and its signals: the county's dashboard snapshot is recomputed once the batch
-    commits, and not for a preview."""
-    from django.core.cache import caches
-
-    from zyparty import dashboard
-
-    def computed_at():
-        return caches["aggregates"].get(dashboard._key(world.county.pk))["computed_at"]
-
-    dashboard.refresh(world.county)
-    first = computed_at()
-    path = workbook_file(tmp_path / "d.xlsx", [worker_row(姓名=f"看板{i}", 身份证号=id_number()) for i in range(3)])
-    with django_capture_on_commit_callbacks(execute=True):
-        assert preview(clerk, path, world.town_a).new == 3
-    assert computed_at() == first
-    with django_capture_on_commit_callbacks(execute=True):
-        assert commit(clerk, path, world.town_a).committed
-    assert computed_at() > first
-
-
 @pytest.mark.parametrize("workers", [1, 2])
 def test_written_values_survive_the_copy_framing(world, clerk, tmp_path, settings, workers):
     """Text with quotes, commas, line breaks (LF, or a bare CR) or a literal ``\\N``, empty text and empty optional

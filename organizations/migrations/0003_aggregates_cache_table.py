@@ -1,5 +1,5 @@
 """The table behind the "aggregates" cache (settings.CACHES): the dashboard's precomputed figures, shared by every
-portal process and the Celery worker (zyparty.dashboard). Created here so ``migrate`` is all a deployment runs;
+portal process and the Celery worker (overview.dashboard). Created here so ``migrate`` is all a deployment runs;
 ``createcachetable`` skips a table that already exists."""
 
 from django.conf import settings

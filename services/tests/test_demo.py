@@ -5,16 +5,16 @@ import random
 import pytest
 from django.apps import apps
 
+from ledgers.demo import LedgersDemo
 from services import demo, reminders
 from services.models import MobileCertificate, OrgLifeRecord, ServiceCase
-from zyparty.demo import DemoBuilder
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def county():
-    builder = DemoBuilder(workers=600, members=80, activists=30, enterprises=30)
+    builder = LedgersDemo(workers=600, members=80, activists=30, enterprises=30)
     county, towns, villages = builder.units()
     _committees, branches, hosts, outposts = builder.organizations(county, towns, villages)
     enterprises = builder.enterprises(county, towns)

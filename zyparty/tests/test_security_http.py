@@ -61,7 +61,7 @@ def test_generic_404(world):
 
 def test_generic_500(world):
     client = matrix.login(Client(raise_request_exception=False), world.users[Role.TOWN_CLERK])
-    with mock.patch("zyparty.dashboard.dashboard_context", side_effect=RuntimeError("secret detail 610924")):
+    with mock.patch("overview.dashboard.dashboard_context", side_effect=RuntimeError("secret detail 610924")):
         response = client.get("/")
     page = response.content.decode()
     assert response.status_code == 500 and "服务器错误" in page

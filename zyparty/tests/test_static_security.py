@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["zyparty", "organizations", "ledgers", "services", "talent"]
+PACKAGES = ["zyparty", "organizations", "ledgers", "services", "talent", "overview"]
 
 
 def test_bandit_reports_nothing_of_medium_or_high_severity():

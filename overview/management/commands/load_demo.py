@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from organizations.models import Unit
-from zyparty.demo import load_demo
+from overview.demo import load_demo
 
 
 class Command(BaseCommand):

@@ -6,16 +6,24 @@ import json
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.cache import caches
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from ledgers import workflows
 from ledgers.models import Activist, PartyMember, Worker
 from organizations.models import CoManagementAgreement, Unit
 from organizations.roles import Role
+from overview import dashboard
+from services.models import LiaisonRecord, ServiceCase
+from services.rules import liaison_overdue_period
+from talent.models import QuotaResult, QuotaRule, ReturneeVenture
+from talent.workflows import development_case_open
 from tests import factories
-from zyparty import dashboard
+from tests.factories import id_number, workbook_file, worker_row
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +108,24 @@ def test_scheduled_refresh_covers_every_county(world):
     other = caches["aggregates"].get(dashboard._key(world.other_county.pk))
     assert sum(r[-1] for r in other["rows"]["workers"]) == Worker.objects.filter(county=world.other_county).count()
 
+
+def test_a_ledger_import_commit_refreshes_the_countys_dashboard(world, tmp_path, django_capture_on_commit_callbacks):
+    """Imported rows bypass save() and its signals: the county's dashboard snapshot is recomputed once the batch
+    commits (zyparty.events.rows_written, received here), and not for a preview."""
+    clerk = world.users[Role.TOWN_CLERK]
+
+    def computed_at():
+        return caches["aggregates"].get(dashboard._key(world.county.pk))["computed_at"]
+
+    dashboard.refresh(world.county)
+    first = computed_at()
+    path = workbook_file(tmp_path / "d.xlsx", [worker_row(姓名=f"看板{i}", 身份证号=id_number()) for i in range(3)])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert workflows.ledger_import_preview(user=clerk, kind="workers", file=path, unit=world.town_a).new == 3
+    assert computed_at() == first
+    with django_capture_on_commit_callbacks(execute=True):
+        assert workflows.ledger_import_commit(user=clerk, kind="workers", file=path, unit=world.town_a).committed
+    assert computed_at() > first
 
 def test_a_clerk_sees_only_their_town(world):
     _add_workers(world, 2, town=world.town_b, village=world.village_b, destination_code="650100")
@@ -188,8 +214,6 @@ def test_dashboard_page_renders_charts_data_and_scripts(world, client):
 
 
 def test_plotly_is_served_from_the_installed_package(world, client):
-    from django.contrib.staticfiles import finders
-
     path = finders.find("vendor/plotly.min.js")
     assert path and "site-packages" in path and path.endswith("plotly/package_data/plotly.min.js")
 
@@ -227,9 +251,6 @@ def test_refresh_button_recomputes_once(world, client):
 
 
 def test_overdue_liaisons(world):
-    from services.models import LiaisonRecord
-    from services.rules import liaison_overdue_period
-
     half = liaison_overdue_period(timezone.localdate())
     CoManagementAgreement.objects.create(town=world.town_a, host_organization=world.host_a,
                                          signed_on=half.start - datetime.timedelta(days=30))
@@ -248,8 +269,6 @@ def test_overdue_liaisons(world):
 
 
 def test_service_cases_and_ventures_panels(world):
-    from services.models import ServiceCase
-
     ServiceCase.objects.create(title="追讨欠薪", kind="wage_recovery", channel="window", town=world.town_a,
                                village=world.village_a, applicant_name="张三", amount_recovered=12000)
     ServiceCase.objects.create(title="法律援助", kind="legal_aid", channel="window", town=world.town_b,
@@ -264,8 +283,6 @@ def test_service_cases_and_ventures_panels(world):
 
 
 def test_quota_heat_map(world):
-    from talent.models import QuotaResult, QuotaRule
-
     rule = QuotaRule.objects.create(code="dev", name="每村两年发展1名", subject="village", metric="x", threshold=1,
                                     period="biennial", source="seed 000 §19")
     start = datetime.date(2026, 1, 1)
@@ -282,8 +299,6 @@ def test_quota_heat_map(world):
 
 
 def _render(user):
-    from django.test import Client
-
     client = Client()
     client.force_login(user)
     return client.get("/").content.decode()
@@ -312,10 +327,6 @@ def _every_link(context):
 def test_every_figure_links_to_a_list_that_opens(world, client, role):
     """Each tile, bar, cell, funnel stage and table row opens a list the user may see, with its filters accepted
     (a filter the list does not know would send the admin to ``?e=1``)."""
-    from services.models import LiaisonRecord, ServiceCase
-    from talent.models import QuotaResult, QuotaRule, ReturneeVenture
-    from talent.workflows import development_case_open
-
     factories.worker(world.town_a, world.village_a, name="钱一", destination_code="440306")
     ServiceCase.objects.create(title="欠薪", kind="wage_recovery", channel="window", town=world.town_a,
                                village=world.village_a, applicant_name="甲", amount_recovered=100)

@@ -10,8 +10,10 @@ from openpyxl import load_workbook
 from ledgers.models import PartyMember, Worker
 from organizations.models import CountyYearFigures, Unit
 from organizations.roles import Role
+from overview import reports
+from services.models import ServiceCase
+from talent.models import Appointment, ReturneeVenture, Talent
 from tests import factories
-from zyparty import reports
 from zyparty.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +39,6 @@ def test_shares_reproduce_seed_001():
 
 
 def test_county_table_counts_the_records(world):
-    from services.models import ServiceCase
-    from talent.models import Appointment, ReturneeVenture, Talent
-
     for i in range(3):
         factories.worker(world.town_a, world.village_a, name=f"外{i}")
     factories.worker(world.town_b, world.village_b, name="来", direction="in")

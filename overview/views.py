@@ -1,5 +1,5 @@
-"""Pages of the reports: the statistics table (on screen and .xlsx), the printed ledger forms, and the
-dashboard's refresh button. Every unit is looked up through the scoping layer: a unit outside the user's scope
+"""Pages of the overview: the dashboard (the home page) and its refresh button, the statistics table (on screen and
+.xlsx) and the printed ledger forms. Every unit is looked up through the scoping layer: a unit outside the user's scope
 answers 404, as if absent."""
 
 import datetime
@@ -19,7 +19,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from organizations.models import REPORT_PERMISSION, Unit
-from zyparty import audit, dashboard, reports
+from organizations.roles import EXPORT
+from overview import dashboard, reports
+from zyparty import audit
 from zyparty.models import AuditAction
 from zyparty.scoping import scope_of
 
@@ -88,7 +90,7 @@ def statistics(request):
                              "end": report.end.isoformat()}),
             cells=[(row, [(c, reports.format_cell(c, row.values.get(c.key))) for c in report.columns])
                    for row in [*report.rows, report.total]])
-    return render(request, "reports/statistics.html", context)
+    return render(request, "overview/reports/statistics.html", context)
 
 
 def _groups(cols):
@@ -120,8 +122,6 @@ def statistics_xlsx(request):
 
 
 def _ledger_permissions(user, form):
-    from organizations.roles import EXPORT
-
     return user.has_perm(f"ledgers.view_{form.model._meta.model_name}") and user.has_perm(EXPORT)
 
 
@@ -136,7 +136,7 @@ def ledger_print_index(request):
     scope = scope_of(request.user)
     if not towns and scope.village:
         villages = Unit.objects.restrict(request.user).filter(level="village").order_by("code")
-    return render(request, "reports/ledger_index.html", {"forms": forms_, "towns": towns, "villages": villages})
+    return render(request, "overview/reports/ledger_index.html", {"forms": forms_, "towns": towns, "villages": villages})
 
 
 @login_required
@@ -152,12 +152,18 @@ def ledger_print(request, ledger, code):
     sections, count = reports.ledger_sections(request.user, form, unit)
     audit.record(AuditAction.EXPORT, unit, object_type=f"ledgers.{form.model._meta.model_name}",
                  detail=f"print {form.code} {count} rows (masked)")
-    response = render(request, "reports/ledger_print.html", {
+    response = render(request, "overview/reports/ledger_print.html", {
         "form": form, "unit": unit, "sections": sections, "count": count,
         "headers": [h for h, _l, _f in form.columns], "printed_at": timezone.localtime(),
         "county": unit.county})
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def dashboard_page(request):
+    """The home page: the figures of the user's scope (from the county snapshots, see overview.dashboard)."""
+    return render(request, "overview/dashboard.html", dashboard.dashboard_context(request.user))
 
 
 @login_required

@@ -37,7 +37,8 @@ from django.utils.translation import gettext as _
 from ledgers.choices import Direction
 from ledgers.models import Activist, HostEnterprise, PartyMember, Worker
 from organizations.choices import OrgForm
-from organizations.models import PartyOrganization, Unit
+from organizations.models import CoManagementAgreement, PartyOrganization, Unit
+from services.rules import liaison_overdue_period
 from zyparty import events, jobs, regions
 from zyparty.scoping import scope_of
 
@@ -185,9 +186,6 @@ def _liaisons(county):
     model = _model("services", "LiaisonRecord")
     if not _has_fields(model, "town", "host_organization", "held_on"):
         return None
-    from organizations.models import CoManagementAgreement
-    from services.rules import liaison_overdue_period
-
     half = liaison_overdue_period(timezone.localdate())
     records = model.objects.filter(county=county, host_organization__isnull=False).order_by()
     pairs = set(CoManagementAgreement.objects.filter(county=county, signed_on__lte=half.end).filter(
@@ -258,6 +256,7 @@ def refresh_soon(county_ids):
         jobs.enqueue("zyparty.refresh_dashboard", county_id=county_id)
 
 
+# The tasks keep their historical "zyparty." names: outbox rows, queued messages and beat entries refer to them.
 @shared_task(base=jobs.ReliableTask, name="zyparty.refresh_dashboard")
 def refresh_dashboard(county_id):
     county = Unit.objects.filter(pk=county_id, level="county").first()

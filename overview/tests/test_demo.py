@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from organizations.models import CountyYearFigures
-from zyparty.demo import load_demo
+from overview.demo import load_demo
 
 pytestmark = pytest.mark.django_db
 

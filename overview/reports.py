@@ -25,6 +25,9 @@ from ledgers.choices import Direction
 from ledgers.models import Activist, HostEnterprise, PartyMember, Worker
 from organizations.choices import OrgForm
 from organizations.models import CountyYearFigures, PartyOrganization, Unit
+from services.choices import CaseKind
+from talent.choices import CADRE_APPOINTMENTS
+from zyparty.excel import is_formula_like
 from zyparty.filters import unit_filter_q
 from zyparty.masking import scrub
 
@@ -178,8 +181,6 @@ def statistics_report(user, unit, start, end) -> StatisticsReport:
 
     case = _model("services", "ServiceCase")
     if case is not None:
-        from services.choices import CaseKind
-
         cases = case.objects.restrict(user).filter(_within(start, end, "opened_on"),
                                                    kind__in=(CaseKind.WAGE_RECOVERY, CaseKind.LEGAL_AID))
         put("rights_cases", _counted(cases, unit, child_field))
@@ -205,8 +206,6 @@ def statistics_report(user, unit, start, end) -> StatisticsReport:
 
     appointment = _model("talent", "Appointment")
     if appointment is not None:
-        from talent.choices import CADRE_APPOINTMENTS
-
         posts = appointment.objects.restrict(user).filter(_within(start, end, "start_on"),
                                                           kind__in=CADRE_APPOINTMENTS)
         put("two_committee", _counted(posts, unit, child_field, Count("talent", distinct=True)))
@@ -256,8 +255,6 @@ def format_cell(column, value):
 def _put(ws, row, column, value):
     """A cell; text a spreadsheet would run as a formula is stored as a string with Excel's quote prefix
     (SECURITY.md "exports"; the same rule as zyparty.excel's export writer)."""
-    from zyparty.excel import is_formula_like
-
     cell = ws.cell(row=row, column=column, value=value)
     if isinstance(value, str) and is_formula_like(value):
         cell.data_type = "s"
@@ -266,9 +263,9 @@ def _put(ws, row, column, value):
 
 
 def statistics_xlsx(report: StatisticsReport, *, author="") -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
+    from openpyxl import Workbook  # noqa: PLC0415 — openpyxl is a slow import, paid only when a workbook is written
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side  # noqa: PLC0415 — as above
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415 — as above
 
     wb = Workbook()
     ws = wb.active
