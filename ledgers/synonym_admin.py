@@ -1,12 +1,13 @@
 """取值同义词 in the admin (issue 14: "the county's own synonyms, data, editable in the admin").
 
-Everyone who may read them sees the built-in synonyms and those of their own county; a county's staff edit their
-county's rows only (the scoping layer judges every save, ScopedAdmin); the built-in rows are read-only to all but a
-superuser. Every change is audited like any other record (TrackedModel).
+A county's rows are seen and edited through the scoping layer like every record (ScopedAdmin; ``scope_paths`` name
+the county only, so a county's staff reach them, a town clerk does not); the built-in rows are shown to everyone who
+may read synonyms, after the county's own, and are read-only to all but a superuser. Every change is audited like
+any other record (TrackedModel).
 """
 
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ledgers.matching import normalise
@@ -18,28 +19,12 @@ from zyparty.admin import ScopedAdmin
 BUILTIN = "builtin"
 
 
-def visible_county_ids(user):
-    """The counties whose synonyms ``user`` reads: those their scope lies in (a town clerk reads their county's
-    synonyms, which apply to their imports); None for everything."""
-    scope = scoping.scope_of(user)
-    if scope.everything:
-        return None
-    ids = set(scope.county)
-    places = scope.town | scope.village
-    if places:
-        ids |= set(Unit.objects.filter(pk__in=places).values_list("county_id", flat=True))
-    return ids
-
-
 class SynonymCountyFilter(admin.SimpleListFilter):
     title = _("县")
     parameter_name = "county"
 
     def lookups(self, request, model_admin):
-        counties = Unit.objects.filter(level="county")
-        visible = visible_county_ids(request.user)
-        if visible is not None:
-            counties = counties.filter(pk__in=visible)
+        counties = Unit.objects.restrict(request.user).filter(level="county")
         return [(BUILTIN, _("内置（各县通用）")), *((str(u.pk), u.name) for u in counties.only("pk", "name"))]
 
     def queryset(self, request, queryset):
@@ -58,21 +43,23 @@ class ValueSynonymAdmin(ScopedAdmin):
     list_select_related = ("county", "updated_by")
     fields = ("county", "column", "word", "target")
     search_fields = ("word",)
+    # The county's own words first: they are the ones its staff keep, the built-in ones follow.
+    ordering = (F("county").asc(nulls_last=True), "column", "normalised")
 
     def get_queryset(self, request):
-        # The scoping layer would show a county's staff their county's rows only; the built-in rows apply to them
-        # too and are shown beside (read-only: has_change_permission).
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        counties = visible_county_ids(request.user)
-        if counties is None:
-            return queryset
-        return queryset.filter(Q(county__isnull=True) | Q(county_id__in=counties))
+        # The built-in rows apply to every county: shown beside the rows the scoping layer lets the user reach
+        # (read-only: has_change_permission).
+        queryset = admin.ModelAdmin.get_queryset(self, request)  # ScopedAdmin's would restrict to the scope alone
+        return scoping.restrict(queryset, request.user) | queryset.filter(county__isnull=True)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(Q(word__icontains=term) | Q(normalised__contains=normalise(term))), False
+        wanted = Q(word__icontains=term)
+        if normalise(term):  # 居民服务业 also finds 居民服务、修理业; punctuation alone would find everything
+            wanted |= Q(normalised__contains=normalise(term))
+        return queryset.filter(wanted), False
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and not self._may_write(request, obj):
