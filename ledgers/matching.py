@@ -158,8 +158,9 @@ class ColumnMatcher:
 
     ``options``: ``[(code, label)]``; several options may share a label (two villages named 东河村 in different
     towns): that label then matches neither. ``synonyms``: ``{word: code}`` in precedence order, later entries
-    overriding earlier ones with the same normalised form (built-in first, then the county's own); targets that
-    are no option here are ignored. ``allow_empty``: an empty cell means "leave empty" (code ``""``).
+    overriding earlier ones with the same normalised form (built-in first, then the county's own); a target names an
+    option by code (or by its exact label), targets that are no option here are ignored. ``allow_empty``: an empty
+    cell means "leave empty" (code ``""``).
 
     Everything is looked up in dicts built once, and each distinct text is matched once (an import calls
     :meth:`match` for every cell of 100,000 rows, with a few hundred distinct texts)."""
@@ -185,14 +186,21 @@ class ColumnMatcher:
         self._synonyms = {}
         for word, target in (synonyms or {}).items():
             key = normalise(word)
-            if key and target is not None and str(target) in self.codes:
-                self._synonyms[key] = str(target)
+            target = "" if target is None else str(target)
+            if target in self.codes or (target == "" and allow_empty):  # "" = leave empty, where the column may be
+                code = target
+            else:
+                code = self._exact.get(target) if target else None  # a row written without clean(): by its label
+            if key and code is not None:
+                self._synonyms[key] = code
         self._mapped = {}  # value_key → code: the clerk's choices for this file
         self._memo = {}
         self._fuzzy = None
 
     def label(self, code) -> str:
-        return self._labels.get(code, "" if code == "" else str(code))
+        if code in self._labels:
+            return self._labels[code]
+        return str(_("（留空）")) if code == "" else str(code)
 
     @property
     def labels(self) -> list:
@@ -257,7 +265,8 @@ class ColumnMatcher:
     def _fuzzy_pool(self):
         if self._fuzzy is None:
             pairs = [(normalise(label), code) for code, label in self.options if normalise(label)]
-            pairs += [(word, code) for word, code in self._synonyms.items()]
+            # A synonym for "leave empty" is no option to suggest: the preview offers leaving empty on its own.
+            pairs += [(word, code) for word, code in self._synonyms.items() if code in self.codes]
             self._fuzzy = ([word for word, _code in pairs], [code for _word, code in pairs])
         return self._fuzzy
 
