@@ -221,3 +221,8 @@ class ImportBatchAdmin(ScopedAdmin):
     def batch_link(self, obj):
         """The clerk's own preview page (it answers 404 to anyone but the uploader)."""
         return format_html('<a href="{}">{}</a>', reverse("ledgers:import-batch", args=[obj.pk]), _("预览页"))
+
+
+# 取值同义词 (issue 14) registers itself from its own module; imported here, at the end, so that the admin site finds
+# it and the concurrent changes to this module's imports merge cleanly.
+from ledgers import synonym_admin  # noqa: E402,F401

@@ -537,3 +537,109 @@ class ImportBatch(models.Model):
     def is_open(self):
         """Still waiting for the clerk: it may be committed or abandoned."""
         return self.status in (ImportStatus.UPLOADED, ImportStatus.VALID, ImportStatus.INVALID)
+
+
+# Coded values as clerks write them (issue 14) ---------------------------------------------------------------------
+# These imports stay beside the appended model so that the concurrent split of this module merges without touching
+# its header; they join the imports at the top when it lands.
+from django.db.models import Q  # noqa: E402
+
+from ledgers.matching import (  # noqa: E402
+    CHOICE_CLASSES,
+    PLACE_COLUMNS,
+    ColumnMatcher,
+    MappingError,
+    SynonymColumn,
+    choice_options,
+    normalise,
+)
+from organizations.roles import Role, register_permissions  # noqa: E402
+
+
+class ValueSynonym(TrackedModel):
+    """A word clerks write in a coded column and the option it means (issue 14: "the county's own synonyms, data,
+    editable in the admin"). ``county`` empty: built in, for every county (seeded by migration 0008); a county's own
+    word overrides a built-in one with the same normalised form, for that county only. ``target`` is the option's
+    code: a choice value, a unit's 区划代码, or a party organization's id; "" means "leave empty"."""
+
+    county = models.ForeignKey(Unit, verbose_name=_("县"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", limit_choices_to={"level": "county"},
+                               help_text=_("留空为内置同义词，各县通用，仅系统维护。"))
+    column = models.CharField(_("列"), max_length=20, choices=SynonymColumn.choices)
+    word = models.CharField(_("填写的写法"), max_length=60, help_text=_("表格中的写法，如：暂无、居民服务业。"))
+    normalised = models.CharField(_("规范形式"), max_length=120, editable=False,
+                                  help_text=_("全角转半角、去掉空格和标点、去掉末尾的“业/行业”后的写法，用于比对。"))
+    target = models.CharField(_("对应为"), max_length=32, blank=True,
+                              help_text=_("可选值的名称或代码；村（社区）、乡镇填区划代码，党组织填全称。留空表示该写法视为空白。"))
+
+    scope_paths = {"county": "county"}
+
+    class Meta:
+        verbose_name = _("取值同义词")
+        verbose_name_plural = _("取值同义词")
+        ordering = ["column", "normalised"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "column", "normalised"], condition=Q(county__isnull=False),
+                                    name="value_synonym_once_per_county"),
+            models.UniqueConstraint(fields=["column", "normalised"], condition=Q(county__isnull=True),
+                                    name="value_synonym_builtin_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_column_display()}：{self.word} → {self.target_label}"
+
+    @property
+    def target_label(self):
+        if self.column in CHOICE_CLASSES:
+            return dict(choice_options(self.column)).get(self.target, self.target) or _("（留空）")
+        return self.target or _("（留空）")
+
+    def prepare(self):
+        """The stored comparison form; save() calls it, and so does the admin's scope check (fill_ancestry)."""
+        self.word = (self.word or "").strip()
+        self.normalised = normalise(self.word)[:120]
+
+    def clean(self):
+        self.prepare()
+        errors = {}
+        if self.county_id is not None and self.county.level != "county":
+            errors["county"] = [_("请选择县级区划。")]
+        if self.word and not self.normalised:
+            errors["word"] = [_("该写法去掉空格和标点后为空，不能作为同义词。")]
+        try:
+            self.target = self._target_code()
+        except MappingError as exc:
+            errors["target"] = exc.messages
+        if not errors and self.normalised and ValueSynonym.objects.filter(
+                county_id=self.county_id, column=self.column, normalised=self.normalised).exclude(pk=self.pk).exists():
+            errors["word"] = [_("已有相同写法（忽略全半角、空格、标点和末尾的“业”）的同义词。")]
+        if errors:
+            raise ValidationError(errors)
+
+    def _target_code(self):
+        """The target as the option's code, whether the label or the code was entered."""
+        if self.column in CHOICE_CLASSES:
+            matcher = ColumnMatcher(choice_options(self.column), name=self.get_column_display())
+            return matcher.target_code(self.target)
+        if self.column not in PLACE_COLUMNS:
+            return self.target
+        if self.county_id is None:
+            raise MappingError(_("村（社区）、乡镇、党组织的同义词须属于某个县。"))
+        if self.column == SynonymColumn.ORGANIZATIONS:
+            options = PartyOrganization.objects.filter(county_id=self.county_id).values_list("pk", "name")
+        else:
+            level = "town" if self.column == SynonymColumn.TOWNS else "village"
+            options = Unit.objects.filter(county_id=self.county_id, level=level).values_list("code", "name")
+        return ColumnMatcher(options, allow_empty=False, name=self.get_column_display()).target_code(self.target)
+
+    def save(self, *args, **kwargs):
+        self.prepare()
+        super().save(*args, **kwargs)
+
+
+# County staff keep their county's synonyms; town clerks read them (they meet them in their imports).
+register_permissions({
+    Role.COUNTY_ADMIN: {f"ledgers.{a}_valuesynonym" for a in ("view", "add", "change", "delete")},
+    Role.COUNTY_STAFF: {f"ledgers.{a}_valuesynonym" for a in ("view", "add", "change")},
+    Role.TOWN_CLERK: {"ledgers.view_valuesynonym"},
+})
