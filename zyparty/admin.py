@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from zyparty import audit, scoping
 from zyparty.fields import EncryptedTextField
 from zyparty.api.serializers import fill_ancestry, scoped_choices
-from zyparty.filters import BaseFilterSet
+from zyparty.filters import BaseFilterSet, unit_filter_q
 from zyparty.models import AuditAction, AuditEntry
+from zyparty.units import unit_by_code, unit_model
 
 SCOPE_ERROR = _lazy("该记录不在您的管辖范围内：请选择您所辖的乡镇、村（社区）或组织。")
 STALE_ERROR = _lazy("该记录在您打开之后已被他人修改（当前版本 %(current)s，您打开的是 %(loaded)s）。请刷新页面，核对后重新填写。")
@@ -32,9 +33,7 @@ class UnitListFilter(admin.SimpleListFilter):
     level = "town"
 
     def lookups(self, request, model_admin):
-        from organizations.models import Unit
-
-        units = Unit.objects.restrict(request.user).filter(level=self.level)
+        units = unit_model()._default_manager.restrict(request.user).filter(level=self.level)
         if self.level == "village":
             town = request.GET.get("unit", "")
             units = units.filter(code__startswith=town[:9]) if len(town) >= 9 else units.none()
@@ -44,10 +43,7 @@ class UnitListFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        from organizations.models import Unit
-        from zyparty.filters import unit_filter_q
-
-        unit = Unit.objects.filter(code=value).first()
+        unit = unit_by_code(value)
         return queryset.filter(unit_filter_q(queryset.model, unit)) if unit else queryset.none()
 
 
