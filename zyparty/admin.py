@@ -2,6 +2,7 @@
 forms, stale edits are refused, and searches understand ID numbers, phones and pinyin initials."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
@@ -276,9 +277,7 @@ class PersonAdmin(MaskedInputMixin, ScopedAdmin):
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
-        from organizations.roles import UNMASK
-
-        if request.user.has_perm(UNMASK) and "unmask_link" not in columns:
+        if request.user.has_perm(settings.ZYPARTY_UNMASK_PERMISSION) and "unmask_link" not in columns:
             columns.append("unmask_link")
         return columns
 
@@ -290,9 +289,7 @@ class PersonAdmin(MaskedInputMixin, ScopedAdmin):
 
     def unmask_view(self, request, object_id):
         """Shows the clear ID number, phone and family notes after the user states why (PIPL Art. 28, 51)."""
-        from organizations.roles import UNMASK
-
-        if not (request.user.has_perm(UNMASK) and self.has_view_permission(request)):
+        if not (request.user.has_perm(settings.ZYPARTY_UNMASK_PERMISSION) and self.has_view_permission(request)):
             raise PermissionDenied
         obj = get_object_or_404(self.get_queryset(request), pk=object_id)
         fields = []
@@ -357,5 +354,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return render(request, "admin/zyparty/auditentry/verify.html", context)
 
 
-# Django's groups and per-user permissions are not used: permissions come from the one role (organizations.roles).
+# Django's groups and per-user permissions are not used: permissions come from the one role (the domain's backend
+# in AUTHENTICATION_BACKENDS).
 admin.site.unregister(Group)

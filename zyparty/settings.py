@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ZYPARTY_SCOPE_RESOLVER = "organizations.roles.scope_for_user"
 # The administrative unit (county / town / village) every placed record points to, as AUTH_USER_MODEL names the user.
 ZYPARTY_UNIT_MODEL = "organizations.Unit"
+# The permission to see personal data in clear (masking is plumbing; the roles that hold it are the domain's).
+ZYPARTY_UNMASK_PERMISSION = "ledgers.unmask_personal_data"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
