@@ -75,6 +75,8 @@ ZYPARTY_SCOPE_RESOLVER = "organizations.roles.scope_for_user"
 ZYPARTY_UNIT_MODEL = "organizations.Unit"
 # The permission to see personal data in clear (masking is plumbing; the roles that hold it are the domain's).
 ZYPARTY_UNMASK_PERMISSION = "ledgers.unmask_personal_data"
+# Who holds an API key: a function key -> client (``.user``, ``.last_used_at``, ``.last_used_ip``) or None.
+ZYPARTY_API_KEY_RESOLVER = "organizations.apikeys.api_client_for_key"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
