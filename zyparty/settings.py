@@ -77,6 +77,8 @@ ZYPARTY_UNIT_MODEL = "organizations.Unit"
 ZYPARTY_UNMASK_PERMISSION = "ledgers.unmask_personal_data"
 # Who holds an API key: a function key -> client (``.user``, ``.last_used_at``, ``.last_used_ip``) or None.
 ZYPARTY_API_KEY_RESOLVER = "organizations.apikeys.api_client_for_key"
+# Records anyone in a county may link to, wherever in the county they are (zyparty.api.serializers.scoped_choices).
+ZYPARTY_COUNTY_WIDE_CHOICES = ["organizations.Unit", "organizations.HostPlaceOrganization", "ledgers.HostEnterprise"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -206,7 +206,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     # Refused by django-axes while locked (the failure count is only set when axes counted this attempt).
     locked = bool(getattr(request, "axes_locked_out", False)) and getattr(
         request, "axes_failures_since_start", 0) is None
-    audit.record(AuditAction.LOGIN_FAILED, None, object_type="organizations.user", object_repr=username,
+    audit.record(AuditAction.LOGIN_FAILED, None, object_type=settings.AUTH_USER_MODEL.lower(), object_repr=username,
                  detail="locked" if locked else "", result="failure")
 
 
@@ -222,7 +222,7 @@ if user_locked_out is not None:
         # locked; only the first is the lockout event (the refused attempts are LOGIN_FAILED "locked").
         if request is not None and getattr(request, "axes_failures_since_start", None) is None:
             return
-        audit.record(AuditAction.LOCKOUT, None, object_type="organizations.user", object_repr=username or "",
+        audit.record(AuditAction.LOCKOUT, None, object_type=settings.AUTH_USER_MODEL.lower(), object_repr=username or "",
                      detail=f"ip={ip_address}", result="failure")
 
 

@@ -3,6 +3,7 @@ refused (no mass assignment), related choices limited to the caller's scope, per
 may and asks to see it (SECURITY.md "scope", "personal data"; PIPL Art. 28, 51)."""
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
@@ -12,10 +13,13 @@ from rest_framework import serializers
 from zyparty import scoping
 from zyparty.units import unit_model
 
-# Records anyone in a county may link to, wherever in the county they are: places (a village is named in an address),
-# the host-place organizations the county partners with (they have no town), and the enterprises on the county's
-# ledger (workers from every town work at them). Everything else can only be linked inside the user's own scope.
-COUNTY_WIDE_CHOICES = {"organizations.unit", "organizations.hostplaceorganization", "ledgers.hostenterprise"}
+
+def _county_wide(model):
+    """Whether anyone in a county may link to any of its records of ``model``, wherever in the county they are
+    (``settings.ZYPARTY_COUNTY_WIDE_CHOICES``): places (a village is named in an address), the host-place
+    organizations the county partners with (they have no town), and the enterprises on the county's ledger (workers
+    from every town work at them). Everything else can only be linked inside the user's own scope."""
+    return model._meta.label_lower in {label.lower() for label in settings.ZYPARTY_COUNTY_WIDE_CHOICES}
 
 
 def _user_counties(user):
@@ -40,7 +44,7 @@ def scoped_choices(queryset, user):
     scope = scoping.scope_of(user)
     if scope.everything:
         return queryset
-    if model._meta.label_lower in COUNTY_WIDE_CHOICES:
+    if _county_wide(model):
         counties = _user_counties(user) if not scope.is_empty else set()
         return queryset.filter(scoping.scope_q(model, scope) | Q(county_id__in=counties))
     return scoping.restrict(queryset, user)
