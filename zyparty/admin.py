@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from zyparty import audit, scoping
-from zyparty.fields import EncryptedTextField
 from zyparty.api.serializers import fill_ancestry, scoped_choices
+from zyparty.fields import EncryptedTextField
 from zyparty.filters import BaseFilterSet, unit_filter_q
 from zyparty.models import AuditAction, AuditEntry
 from zyparty.units import unit_by_code, unit_model
