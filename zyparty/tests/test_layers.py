@@ -11,8 +11,8 @@ PLUMBING = Path(__file__).resolve().parents[1]
 DOMAIN_APPS = {"organizations", "ledgers", "services", "talent", "overview"}
 COMPOSITION_ROOT = {"urls.py", "celery.py", "wsgi.py", "asgi.py"}  # and settings*.py
 # Moved to overview by issue 13: these offenders leave plumbing with the move, and the exclusions with them.
-MOVED_TO_OVERVIEW = {"dashboard.py", "reports.py", "report_views.py", "demo.py", "views.py",
-                     "management/commands/load_demo.py"}
+# (views.py, whose dashboard view moves too, imports no domain app itself, so it stays checked.)
+MOVED_TO_OVERVIEW = {"dashboard.py", "reports.py", "report_views.py", "demo.py", "management/commands/load_demo.py"}
 DYNAMIC_IMPORTS = {"import_module", "import_string", "__import__"}
 
 
