@@ -2,6 +2,7 @@
 forms, stale edits are refused, and searches understand ID numbers, phones and pinyin initials."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
@@ -15,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from zyparty import audit, scoping
-from zyparty.fields import EncryptedTextField
 from zyparty.api.serializers import fill_ancestry, scoped_choices
-from zyparty.filters import BaseFilterSet
+from zyparty.fields import EncryptedTextField
+from zyparty.filters import BaseFilterSet, unit_filter_q
 from zyparty.models import AuditAction, AuditEntry
+from zyparty.units import unit_by_code, unit_model
 
 SCOPE_ERROR = _lazy("该记录不在您的管辖范围内：请选择您所辖的乡镇、村（社区）或组织。")
 STALE_ERROR = _lazy("该记录在您打开之后已被他人修改（当前版本 %(current)s，您打开的是 %(loaded)s）。请刷新页面，核对后重新填写。")
@@ -32,9 +34,7 @@ class UnitListFilter(admin.SimpleListFilter):
     level = "town"
 
     def lookups(self, request, model_admin):
-        from organizations.models import Unit
-
-        units = Unit.objects.restrict(request.user).filter(level=self.level)
+        units = unit_model()._default_manager.restrict(request.user).filter(level=self.level)
         if self.level == "village":
             town = request.GET.get("unit", "")
             units = units.filter(code__startswith=town[:9]) if len(town) >= 9 else units.none()
@@ -44,10 +44,7 @@ class UnitListFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        from organizations.models import Unit
-        from zyparty.filters import unit_filter_q
-
-        unit = Unit.objects.filter(code=value).first()
+        unit = unit_by_code(value)
         return queryset.filter(unit_filter_q(queryset.model, unit)) if unit else queryset.none()
 
 
@@ -280,9 +277,7 @@ class PersonAdmin(MaskedInputMixin, ScopedAdmin):
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
-        from organizations.roles import UNMASK
-
-        if request.user.has_perm(UNMASK) and "unmask_link" not in columns:
+        if request.user.has_perm(settings.ZYPARTY_UNMASK_PERMISSION) and "unmask_link" not in columns:
             columns.append("unmask_link")
         return columns
 
@@ -294,9 +289,7 @@ class PersonAdmin(MaskedInputMixin, ScopedAdmin):
 
     def unmask_view(self, request, object_id):
         """Shows the clear ID number, phone and family notes after the user states why (PIPL Art. 28, 51)."""
-        from organizations.roles import UNMASK
-
-        if not (request.user.has_perm(UNMASK) and self.has_view_permission(request)):
+        if not (request.user.has_perm(settings.ZYPARTY_UNMASK_PERMISSION) and self.has_view_permission(request)):
             raise PermissionDenied
         obj = get_object_or_404(self.get_queryset(request), pk=object_id)
         fields = []
@@ -361,5 +354,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return render(request, "admin/zyparty/auditentry/verify.html", context)
 
 
-# Django's groups and per-user permissions are not used: permissions come from the one role (organizations.roles).
+# Django's groups and per-user permissions are not used: permissions come from the one role (the domain's backend
+# in AUTHENTICATION_BACKENDS).
 admin.site.unregister(Group)

@@ -26,11 +26,13 @@ import sqlite3
 import subprocess  # nosec B404: runs pg_dump/pg_restore with an argument list, never a shell
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from zyparty import audit, crypto
+from zyparty.fields import EncryptedTextField
 from zyparty.models import AuditAction
 
 OBJECT_TYPE = "zyparty.backup"
@@ -146,11 +148,17 @@ def backup_database(*, directory=None, keep=None) -> Path:
 
 
 def _person_tables():
-    from ledgers.models import Activist, PartyMember, Worker
-
-    for model in (Worker, PartyMember, Activist):
-        yield (model._meta.db_table, model._meta.get_field("id_number").column,
-               model._meta.get_field("id_digest").column)
+    """(table, ID number column, keyed hash column) of every model keeping ID numbers encrypted, found through the
+    app registry: an :class:`EncryptedTextField` ``id_number`` beside its keyed hash ``id_digest`` (the pair
+    BaseFilterSet's search looks people up by). Proxies share their model's table and are left out."""
+    for model in apps.get_models():
+        opts = model._meta
+        if opts.proxy or not opts.managed:
+            continue
+        fields = {field.name: field for field in opts.concrete_fields}
+        number, digest = fields.get("id_number"), fields.get("id_digest")
+        if isinstance(number, EncryptedTextField) and digest is not None:
+            yield opts.db_table, number.column, digest.column
 
 
 def _check_sample(cursor, placeholder, sample):

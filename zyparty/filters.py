@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from zyparty import crypto
+from zyparty.units import unit_by_code
 from zyparty.validators import normalize_code, normalize_phone, normalize_text
 
 ID_LIKE = re.compile(r"^\d{17}[\dX]$")
@@ -60,9 +61,7 @@ class BaseFilterSet(django_filters.FilterSet):
                 declared.extra.update(self.YEAR_BOUNDS)
 
     def filter_unit(self, queryset, name, value):
-        from organizations.models import Unit
-
-        unit = Unit.objects.filter(code=normalize_code(value)).first()
+        unit = unit_by_code(normalize_code(value))
         if unit is None:
             return queryset.none()
         return queryset.filter(unit_filter_q(queryset.model, unit))

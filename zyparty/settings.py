@@ -74,6 +74,13 @@ INSTALLED_APPS = [
 ZYPARTY_SCOPE_RESOLVER = "organizations.roles.scope_for_user"
 # The administrative unit (county / town / village) every placed record points to, as AUTH_USER_MODEL names the user.
 ZYPARTY_UNIT_MODEL = "organizations.Unit"
+# The permission to see personal data in clear (masking is plumbing; the roles that hold it are the domain's).
+ZYPARTY_UNMASK_PERMISSION = "ledgers.unmask_personal_data"
+# Who holds an API key: a function key -> its usable client (a model instance with user, last_used_at, last_used_ip)
+# or None, read with import_string by zyparty.api.authentication.
+ZYPARTY_API_KEY_RESOLVER = "organizations.apikeys.api_client_for_key"
+# Records anyone in a county may link to, wherever in the county they are (zyparty.api.serializers.scoped_choices).
+ZYPARTY_COUNTY_WIDE_CHOICES = ["organizations.Unit", "organizations.HostPlaceOrganization", "ledgers.HostEnterprise"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -13,7 +13,7 @@ from django.contrib.auth import signals as auth_signals
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from zyparty import audit, checks, context  # noqa: F401  (checks: registers the deploy checks)
+from zyparty import audit, checks, context, events  # noqa: F401  (checks: registers the deploy checks)
 from zyparty.masking import mask_phone
 from zyparty.models import AuditAction, TrackedModel
 
@@ -135,13 +135,9 @@ def audit_user_delete(sender, instance, **kwargs):
 
 
 def _end_access(user, keys=True):
-    """Deactivation ends the user's sessions and revokes its API keys at once (SECURITY.md "sessions")."""
-    from organizations.apikeys import api_clients_revoke_for_user
-    from organizations.auth import user_sessions_end
-
-    user_sessions_end(user=user)
-    if keys:
-        api_clients_revoke_for_user(user=user)
+    """Deactivation ends the user's sessions and revokes its API keys at once (SECURITY.md "sessions"): done by the
+    app that owns sessions and keys, on ``events.access_ended``."""
+    events.access_ended.send(sender=type(user), user=user, revoke_keys=keys)
 
 
 # Second-factor devices (registered by the security administrator): who got, lost or had changed a device.
@@ -210,7 +206,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     # Refused by django-axes while locked (the failure count is only set when axes counted this attempt).
     locked = bool(getattr(request, "axes_locked_out", False)) and getattr(
         request, "axes_failures_since_start", 0) is None
-    audit.record(AuditAction.LOGIN_FAILED, None, object_type="organizations.user", object_repr=username,
+    audit.record(AuditAction.LOGIN_FAILED, None, object_type=settings.AUTH_USER_MODEL.lower(), object_repr=username,
                  detail="locked" if locked else "", result="failure")
 
 
@@ -226,7 +222,7 @@ if user_locked_out is not None:
         # locked; only the first is the lockout event (the refused attempts are LOGIN_FAILED "locked").
         if request is not None and getattr(request, "axes_failures_since_start", None) is None:
             return
-        audit.record(AuditAction.LOCKOUT, None, object_type="organizations.user", object_repr=username or "",
+        audit.record(AuditAction.LOCKOUT, None, object_type=settings.AUTH_USER_MODEL.lower(), object_repr=username or "",
                      detail=f"ip={ip_address}", result="failure")
 
 

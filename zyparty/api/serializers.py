@@ -2,19 +2,24 @@
 refused (no mass assignment), related choices limited to the caller's scope, personal data masked unless the caller
 may and asks to see it (SECURITY.md "scope", "personal data"; PIPL Art. 28, 51)."""
 
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from organizations.models import Unit
 from zyparty import scoping
+from zyparty.units import unit_model
 
-# Records anyone in a county may link to, wherever in the county they are: places (a village is named in an address),
-# the host-place organizations the county partners with (they have no town), and the enterprises on the county's
-# ledger (workers from every town work at them). Everything else can only be linked inside the user's own scope.
-COUNTY_WIDE_CHOICES = {"organizations.unit", "organizations.hostplaceorganization", "ledgers.hostenterprise"}
+
+def _county_wide(model):
+    """Whether anyone in a county may link to any of its records of ``model``, wherever in the county they are
+    (``settings.ZYPARTY_COUNTY_WIDE_CHOICES``): places (a village is named in an address), the host-place
+    organizations the county partners with (they have no town), and the enterprises on the county's ledger (workers
+    from every town work at them). Everything else can only be linked inside the user's own scope."""
+    return model._meta.label_lower in {label.lower() for label in settings.ZYPARTY_COUNTY_WIDE_CHOICES}
 
 
 def _user_counties(user):
@@ -39,7 +44,7 @@ def scoped_choices(queryset, user):
     scope = scoping.scope_of(user)
     if scope.everything:
         return queryset
-    if model._meta.label_lower in COUNTY_WIDE_CHOICES:
+    if _county_wide(model):
         counties = _user_counties(user) if not scope.is_empty else set()
         return queryset.filter(scoping.scope_q(model, scope) | Q(county_id__in=counties))
     return scoping.restrict(queryset, user)
@@ -53,7 +58,8 @@ def fill_ancestry(instance):
     prepare = getattr(instance, "prepare", None)
     if callable(prepare):
         prepare()
-    fields = {f.name: f for f in instance._meta.concrete_fields if f.is_relation and f.related_model is Unit}
+    unit = unit_model()
+    fields = {f.name: f for f in instance._meta.concrete_fields if f.is_relation and f.related_model is unit}
     for target in ("county", "town"):
         if target not in fields or getattr(instance, f"{target}_id") is not None:
             continue
@@ -68,13 +74,23 @@ def fill_ancestry(instance):
 
 
 class UnitCodeField(serializers.SlugRelatedField):
-    """A unit given and shown by its code (CONTRACT.md natural key)."""
+    """A unit given and shown by its code (CONTRACT.md natural key); a writable one chooses among all units.
+
+    Serializers declare it when their module is imported, which may be before the app registry has loaded the unit
+    model (``unit_model()``). Every serializer instance works on copies of its declared fields, and DRF copies a
+    field by instantiating it again, so a copy takes the queryset here once the registry is ready; ``get_queryset``
+    covers a field used without being copied."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("slug_field", "code")
-        if not kwargs.get("read_only"):
-            kwargs.setdefault("queryset", Unit.objects.all())
+        if not kwargs.get("read_only") and "queryset" not in kwargs and apps.models_ready:
+            kwargs["queryset"] = unit_model()._default_manager.all()
         super().__init__(**kwargs)
+
+    def get_queryset(self):
+        if self.queryset is None and not self.read_only:
+            self.queryset = unit_model()._default_manager.all()
+        return super().get_queryset()
 
     default_error_messages = {
         "does_not_exist": _("区划代码 {value} 不存在。"),

@@ -2,13 +2,13 @@
 writes, ETag/If-Match, unmasking with a stated reason (audited), no caching (SECURITY.md "scope", "personal data",
 "concurrency", "HTTP"; PIPL Art. 28, 51)."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.response import Response
 
-from organizations.roles import UNMASK
 from zyparty import audit, context, scoping
 from zyparty.api.exceptions import PreconditionFailed, PreconditionRequired
 from zyparty.api.serializers import fill_ancestry
@@ -55,7 +55,7 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         request = self.request
         if request.query_params.get("unmask") not in {"1", "true"}:
             return False
-        if not request.user.has_perm(UNMASK):
+        if not request.user.has_perm(settings.ZYPARTY_UNMASK_PERMISSION):
             raise exceptions.PermissionDenied(_("您没有查看个人信息明文的权限。"))
         reason = (request.query_params.get("reason") or "").strip()
         if len(reason) < 2:
