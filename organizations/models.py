@@ -216,6 +216,8 @@ class HostPlaceOrganization(EncryptedPhones, TrackedModel):
     scope_paths = {"county": "county", "host_organization": "pk"}
     personal_fields = {"contact_phone": mask_phone}
     masked_phones = {"contact_phone": "contact_phone_masked"}
+    # The trail shows the phone itself, masked (zyparty.signals); its masked copy would say it twice.
+    audit_exclude = ("contact_phone_masked",)
 
     class Meta:
         verbose_name = _("流入地党组织")
@@ -270,6 +272,7 @@ class PartyOrganization(EncryptedPhones, TrackedModel):
                    "host_organization": "host_partner"}
     personal_fields = {"secretary_phone": mask_phone}
     masked_phones = {"secretary_phone": "secretary_phone_masked"}
+    audit_exclude = ("secretary_phone_masked",)  # the phone is audited masked; its copy would repeat it
 
     class Meta:
         verbose_name = _("党组织")
@@ -360,6 +363,7 @@ class ServicePoint(EncryptedPhones, TrackedModel):
     scope_paths = {"county": "county", "town": "town", "village": "unit", "enterprise": "enterprise"}
     personal_fields = {"head_phone": mask_phone}
     masked_phones = {"head_phone": "head_phone_masked"}
+    audit_exclude = ("head_phone_masked",)  # the phone is audited masked; its copy would repeat it
 
     class Meta:
         verbose_name = _("服务网络站点")
@@ -405,6 +409,7 @@ class PartyInstructor(EncryptedPhones, TrackedModel):
     scope_paths = {"county": "county", "enterprise": "enterprise"}
     personal_fields = {"phone": mask_phone}
     masked_phones = {"phone": "phone_masked"}
+    audit_exclude = ("phone_masked",)  # the phone is audited masked; its copy would repeat it
 
     class Meta:
         verbose_name = _("党建指导员")

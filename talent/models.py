@@ -308,6 +308,8 @@ class Talent(UnitKeysMixin, TrackedModel):
                              default=choices.CultivationStageKind.ATTRACTED, editable=False)
     notes = models.TextField(_("备注"), blank=True)
 
+    audit_exclude = ("name_initials",)  # derived from the audited name (zyparty.signals)
+
     class Meta:
         verbose_name = _("乡土人才")
         verbose_name_plural = _("乡土人才库")
