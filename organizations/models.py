@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations import choices
 from organizations.roles import ADMIN_ROLES, Role
-from organizations.roles import register_permissions as _register_permissions
 from zyparty import regions
 from zyparty.fields import EncryptedTextField
 from zyparty.masking import mask_phone
@@ -512,14 +511,3 @@ class CountyYearFigures(TrackedModel):
         if self.year is not None and not 2000 <= self.year <= 2100:
             raise ValidationError({"year": _("年度应在2000年至2100年之间。")})
 
-
-# Who enters the county figures and who reads the statistics report (scoped like everything else).
-REPORT_PERMISSION = "organizations.view_statistics_report"
-_register_permissions({
-    Role.COUNTY_ADMIN: {f"organizations.{a}_countyyearfigures" for a in ("view", "add", "change", "delete")}
-    | {REPORT_PERMISSION},
-    Role.COUNTY_STAFF: {f"organizations.{a}_countyyearfigures" for a in ("view", "add", "change")}
-    | {REPORT_PERMISSION},
-    Role.TOWN_CLERK: {REPORT_PERMISSION},
-    Role.VILLAGE_LIAISON: {REPORT_PERMISSION},
-})

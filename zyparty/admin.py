@@ -280,7 +280,7 @@ class PersonAdmin(MaskedInputMixin, ScopedAdmin):
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
-        from organizations.roles import UNMASK
+        from ledgers.permissions import UNMASK
 
         if request.user.has_perm(UNMASK) and "unmask_link" not in columns:
             columns.append("unmask_link")
@@ -294,7 +294,7 @@ class PersonAdmin(MaskedInputMixin, ScopedAdmin):
 
     def unmask_view(self, request, object_id):
         """Shows the clear ID number, phone and family notes after the user states why (PIPL Art. 28, 51)."""
-        from organizations.roles import UNMASK
+        from ledgers.permissions import UNMASK
 
         if not (request.user.has_perm(UNMASK) and self.has_view_permission(request)):
             raise PermissionDenied

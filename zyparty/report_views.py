@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from organizations.models import REPORT_PERMISSION, Unit
+from organizations.models import Unit
+from organizations.permissions import REPORT_PERMISSION
 from zyparty import audit, dashboard, reports
 from zyparty.models import AuditAction
 from zyparty.scoping import scope_of
@@ -120,7 +121,7 @@ def statistics_xlsx(request):
 
 
 def _ledger_permissions(user, form):
-    from organizations.roles import EXPORT
+    from ledgers.permissions import EXPORT
 
     return user.has_perm(f"ledgers.view_{form.model._meta.model_name}") and user.has_perm(EXPORT)
 

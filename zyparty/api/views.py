@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.response import Response
 
-from organizations.roles import UNMASK
+from ledgers.permissions import UNMASK
 from zyparty import audit, context, scoping
 from zyparty.api.exceptions import PreconditionFailed, PreconditionRequired
 from zyparty.api.serializers import fill_ancestry
