@@ -10,7 +10,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ledgers import permissions as ledgers_permissions
 from organizations import permissions as organizations_permissions
-from organizations.roles import ADMIN_ROLES, ROLE_PERMISSIONS, Role, grant_administrators, register_permissions
+from organizations.roles import (
+    ADMIN_ROLES,
+    ROLE_PERMISSIONS,
+    Role,
+    grant_administrators,
+    register_permissions,
+)
 from services import permissions as services_permissions
 from talent import permissions as talent_permissions
 

@@ -1,5 +1,8 @@
 """What the records of the services app share: the abstract bases (a record kept at a place, a record about one
-person of the ledgers, a step of a status trail) and the validation helpers of the package."""
+person of the ledgers, a step of a status trail) and the validation helpers of the package.
+
+Every record kept at a place is an ``organizations.PlacedModel``: its county, town and (where it has one) village
+are derived on save from the person, organization or unit named in its ``place_from``."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,14 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import Unit
+from organizations.models import PlacedModel, unit_key
 from zyparty.models import TrackedModel
-
-
-def _unit(verbose, level=None, null=False, editable=True):
-    return models.ForeignKey(
-        Unit, verbose_name=verbose, null=null, blank=null, on_delete=models.PROTECT, related_name="+",
-        editable=editable, limit_choices_to={"level": level} if level else None)
 
 
 def _validate_codes(values, allowed, label):
@@ -41,23 +38,20 @@ def _not_future(value, field, errors):
         errors.setdefault(field, []).append(_("日期不能晚于今天。"))
 
 
-class ServiceRecord(TrackedModel):
+class ServiceRecord(PlacedModel, TrackedModel):
     """A service record kept at a place: cached county and town, derived from the town (or given for county-level
     records)."""
 
-    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+", blank=True,
-                               limit_choices_to={"level": "county"},
-                               help_text=_("县级举办的填县；乡镇举办的填乡镇即可。"))
-    town = _unit(_("乡镇"), level="town", null=True)
+    county = unit_key(_("县"), level="county", editable=True, blank=True,
+                      help_text=_("县级举办的填县；乡镇举办的填乡镇即可。"))
+    town = unit_key(_("乡镇"), level="town", null=True, editable=True)
+    village = None
 
+    place_from = ("town",)
     scope_paths = {"county": "county", "town": "town"}
 
     class Meta:
         abstract = True
-
-    def derive_place(self):
-        if self.town_id:
-            self.county_id = self.town.county_id
 
     def check_place(self, errors):
         if self.town_id and self.town.level != "town":
@@ -74,32 +68,23 @@ class ServiceRecord(TrackedModel):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
-        self.derive_place()
-        super().save(*args, **kwargs)
 
+class PersonLinked(PlacedModel, TrackedModel):
+    """A record about one person of the ledgers: county, town and village are copied from that person, the key
+    named in ``place_from``."""
 
-class PersonLinked(TrackedModel):
-    """A record about one person of the ledgers: county, town and village are copied from that person."""
-
-    county = _unit(_("县"), editable=False)
-    town = _unit(_("乡镇"), editable=False)
-    village = _unit(_("村（社区）"), null=True, editable=False)
-
-    scope_paths = {"county": "county", "town": "town", "village": "village"}
-    person_field = "member"
+    place_from = ("member",)
 
     class Meta:
         abstract = True
 
     @property
+    def person_field(self):
+        return self.place_from[0]
+
+    @property
     def person(self):
         return getattr(self, self.person_field) if getattr(self, f"{self.person_field}_id") else None
-
-    def derive_place(self):
-        person = self.person
-        if person is not None:
-            self.county_id, self.town_id, self.village_id = person.county_id, person.town_id, person.village_id
 
     def changed(self, *attnames) -> bool:
         """Whether any of ``attnames`` differs from what was loaded (always true for a new record)."""
@@ -110,10 +95,6 @@ class PersonLinked(TrackedModel):
 
     def clean(self):
         self.derive_place()
-
-    def save(self, *args, **kwargs):
-        self.derive_place()
-        super().save(*args, **kwargs)
 
 
 def _co_manager_errors(record, person, errors):

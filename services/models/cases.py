@@ -7,17 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledgers.models import PartyMember, Worker
-from organizations.models import PartyOrganization
+from organizations.models import PartyOrganization, PlacedModel, unit_key
 from services import choices
-from services.models.base import (
-    StatusEvent,
-    _not_future,
-    _unit,
-)
+from services.models.base import StatusEvent, _not_future
 from zyparty.models import TrackedModel
 
 
-class ServiceCase(TrackedModel):
+class ServiceCase(PlacedModel, TrackedModel):
     """Help given to a migrant worker or member: employment, social security, legal aid and wage recovery,
     certificates, loans, care for the left-behind (seed 000 §12–16), with its status history."""
 
@@ -33,9 +29,8 @@ class ServiceCase(TrackedModel):
                                related_name="service_cases")
     applicant_name = models.CharField(_("申请人"), max_length=30, blank=True,
                                       help_text=_("未在台账中的申请人填写姓名；选了台账人员可不填。"))
-    county = _unit(_("县"), editable=False)
-    town = _unit(_("乡镇"), level="town")
-    village = _unit(_("村（社区）"), level="village", null=True)
+    town = unit_key(_("乡镇"), level="town", editable=True)
+    village = unit_key(_("村（社区）"), level="village", null=True, editable=True)
     organization = models.ForeignKey(PartyOrganization, verbose_name=_("受理驻外党组织"), null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="service_cases",
                                      help_text=_("经驻外服务站受理的，选所在驻外党组织。"))
@@ -48,6 +43,8 @@ class ServiceCase(TrackedModel):
                                            blank=True, help_text=_("追讨欠薪等维权事项挽回的金额。"))
     outcome = models.TextField(_("办理结果"), blank=True)
 
+    # The person's place when the case is about someone in the ledgers, else the town (or village) entered.
+    place_from = ("worker", "member", "town", "village")
     scope_paths = {"county": "county", "town": "town", "village": "village", "organization": "organization"}
 
     class Meta:
@@ -77,13 +74,8 @@ class ServiceCase(TrackedModel):
         return self.status in choices.CASE_OPEN_STATUSES
 
     def derive_place(self):
+        super().derive_place()
         person = self.worker if self.worker_id else self.member if self.member_id else None
-        if person is not None:
-            self.town_id, self.village_id = person.town_id, person.village_id
-        elif self.village_id and not self.town_id:
-            self.town_id = self.village.town_id
-        if self.town_id:
-            self.county_id = self.town.county_id
         if not self.applicant_name and person is not None:
             self.applicant_name = person.name
 
@@ -114,10 +106,6 @@ class ServiceCase(TrackedModel):
                 errors["handler"] = [_("承办人须为在岗且能查看该事项的人员。")]
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        self.derive_place()
-        super().save(*args, **kwargs)
 
 
 class ServiceCaseEvent(StatusEvent):

@@ -7,15 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledgers.models import Activist, PartyMember
-from organizations.models import HostPlaceOrganization, PartyOrganization
-from services import choices
-from services.models.base import (
-    PersonLinked,
-    _co_manager_errors,
-    _not_future,
-    _unique,
-    _unit,
+from organizations.models import (
+    HostPlaceOrganization,
+    PartyOrganization,
+    PlacedModel,
+    unit_key,
 )
+from services import choices
+from services.models.base import PersonLinked, _co_manager_errors, _not_future, _unique
 from zyparty.models import TrackedModel
 
 
@@ -194,7 +193,7 @@ class ActivistInspection(PersonLinked):
     """An inspection opinion on a membership activist from the home or the host side (seed 000 §7 双向考察;
     seed 003: the host organization does the day-to-day cultivation and inspection)."""
 
-    person_field = "activist"
+    place_from = ("activist",)
 
     activist = models.ForeignKey(Activist, verbose_name=_("入党积极分子"), on_delete=models.PROTECT,
                                  related_name="inspections")
@@ -242,20 +241,21 @@ class ActivistInspection(PersonLinked):
 
 # Shared funding (seed 003) ----------------------------------------------------------------------------------------
 
-class Funding(TrackedModel):
+class Funding(PlacedModel, TrackedModel):
     """Money allocated to a party organization for a year (seed 003 经费共担: 10,000 yuan a year per mobile
     organization from retained dues; seed 000 §24)."""
 
     organization = models.ForeignKey(PartyOrganization, verbose_name=_("党组织"), on_delete=models.PROTECT,
                                      related_name="fundings")
-    county = _unit(_("县"), editable=False)
-    town = _unit(_("乡镇"), null=True, editable=False)
+    town = unit_key(_("乡镇"), null=True)  # none for a county-level organization
+    village = None
     year = models.PositiveSmallIntegerField(_("年度"))
     amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
     source = models.CharField(_("来源"), max_length=16, choices=choices.FundingSource.choices)
     purpose = models.CharField(_("用途"), max_length=200, blank=True)
     granted_on = models.DateField(_("拨付日期"), null=True, blank=True)
 
+    place_from = ("organization",)
     scope_paths = {"county": "county", "town": "town", "organization": "organization"}
 
     class Meta:
@@ -269,10 +269,6 @@ class Funding(TrackedModel):
     def __str__(self):
         return f"{self.organization} {self.year} {self.amount}"
 
-    def derive_place(self):
-        if self.organization_id:
-            self.county_id, self.town_id = self.organization.county_id, self.organization.town_id
-
     def clean(self):
         errors = {}
         self.derive_place()
@@ -284,7 +280,3 @@ class Funding(TrackedModel):
             errors["granted_on"] = [_("拨付日期与年度不符。")]
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        self.derive_place()
-        super().save(*args, **kwargs)

@@ -5,24 +5,25 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import HostPlaceOrganization, PartyOrganization
-from services import choices
-from services.models.base import (
-    _not_future,
-    _unit,
-    _validate_codes,
+from organizations.models import (
+    HostPlaceOrganization,
+    PartyOrganization,
+    PlacedModel,
+    unit_key,
 )
+from services import choices
+from services.models.base import _not_future, _validate_codes
 from zyparty.models import TrackedModel
 
 # Two-way liaison (seed 000 §6) ------------------------------------------------------------------------------------
 
-class LiaisonRecord(TrackedModel):
+class LiaisonRecord(PlacedModel, TrackedModel):
     """One exchange between a town party committee and a host-place organization or an outpost branch of the town
     (双向联系, seed 000 §6: at least once every half year, on member development, education, training, employment
     and rights protection)."""
 
-    county = _unit(_("县"), editable=False)
-    town = _unit(_("乡镇党委"), level="town")
+    town = unit_key(_("乡镇党委"), level="town", editable=True)
+    village = None
     host_organization = models.ForeignKey(HostPlaceOrganization, verbose_name=_("流入地党组织"), null=True,
                                           blank=True, on_delete=models.PROTECT, related_name="liaisons")
     organization = models.ForeignKey(PartyOrganization, verbose_name=_("驻外党组织"), null=True, blank=True,
@@ -36,6 +37,7 @@ class LiaisonRecord(TrackedModel):
     summary = models.TextField(_("交流情况"))
     follow_ups = models.TextField(_("后续事项"), blank=True)
 
+    place_from = ("town",)
     scope_paths = {"county": "county", "town": "town", "organization": "organization",
                    "host_organization": "host_organization"}
 
@@ -60,10 +62,9 @@ class LiaisonRecord(TrackedModel):
 
     def clean(self):
         errors = {}
-        if self.town_id:
-            if self.town.level != "town":
-                errors["town"] = [_("请选择乡镇（街道）党委。")]
-            self.county_id = self.town.county_id
+        self.derive_place()
+        if self.town_id and self.town.level != "town":
+            errors["town"] = [_("请选择乡镇（街道）党委。")]
         if not self.host_organization_id and not self.organization_id:
             errors["host_organization"] = [_("请填写交流的流入地党组织或驻外党组织。")]
         if self.host_organization_id and self.county_id and self.host_organization.county_id != self.county_id:
@@ -83,22 +84,17 @@ class LiaisonRecord(TrackedModel):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
-        self.county_id = self.town.county_id
-        super().save(*args, **kwargs)
-
 
 # Festival outreach (seed 000 §11) ---------------------------------------------------------------------------------
 
-class OutreachCampaign(TrackedModel):
+class OutreachCampaign(PlacedModel, TrackedModel):
     """Festival outreach when workers come home (seed 000 §11: 中秋、春节 集中宣讲、座谈交流、走访送学)."""
 
     festival = models.CharField(_("节点"), max_length=12, choices=choices.Festival.choices)
     year = models.PositiveSmallIntegerField(_("年度"))
     title = models.CharField(_("名称"), max_length=100)
-    county = _unit(_("县"), editable=False)
-    town = _unit(_("乡镇"), level="town")
-    village = _unit(_("村（社区）"), level="village", null=True)
+    town = unit_key(_("乡镇"), level="town", editable=True)
+    village = unit_key(_("村（社区）"), level="village", null=True, editable=True)
     held_from = models.DateField(_("开始日期"))
     held_to = models.DateField(_("结束日期"), null=True, blank=True)
     activities = models.JSONField(_("活动形式"), default=list, blank=True,
@@ -108,6 +104,7 @@ class OutreachCampaign(TrackedModel):
     problems = models.TextField(_("收集的困难问题"), blank=True)
     summary = models.TextField(_("活动情况"), blank=True)
 
+    place_from = ("town", "village")
     scope_paths = {"county": "county", "town": "town", "village": "village"}
 
     class Meta:
@@ -119,12 +116,6 @@ class OutreachCampaign(TrackedModel):
 
     def __str__(self):
         return self.title
-
-    def derive_place(self):
-        if self.village_id and not self.town_id:
-            self.town_id = self.village.town_id
-        if self.town_id:
-            self.county_id = self.town.county_id
 
     def clean(self):
         errors = {}
@@ -141,7 +132,3 @@ class OutreachCampaign(TrackedModel):
             errors["activities"] = exc.messages
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        self.derive_place()
-        super().save(*args, **kwargs)

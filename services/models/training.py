@@ -7,13 +7,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ledgers.models import HostEnterprise, PartyMember, Worker
-from organizations.models import PartyOrganization
+from organizations.models import PartyOrganization, PlacedModel, unit_key
 from services import choices
-from services.models.base import (
-    ServiceRecord,
-    _unique,
-    _unit,
-)
+from services.models.base import ServiceRecord, _unique
 from zyparty.models import TrackedModel
 
 # Trainings (seed 000 §8, §13) -------------------------------------------------------------------------------------
@@ -56,7 +52,7 @@ class Training(ServiceRecord):
             raise ValidationError(errors)
 
 
-class TrainingAttendee(TrackedModel):
+class TrainingAttendee(PlacedModel, TrackedModel):
     """A person at a training: from the ledgers (worker or member) or by name. ``organization`` is set when the
     person attends as the secretary of that organization (seed 000 §8: outpost secretaries trained yearly)."""
 
@@ -70,10 +66,10 @@ class TrainingAttendee(TrackedModel):
                                      blank=True, on_delete=models.PROTECT, related_name="secretary_trainings")
     name = models.CharField(_("姓名"), max_length=30, blank=True)
     certificate_no = models.CharField(_("结业证书编号"), max_length=40, blank=True)
-    county = _unit(_("县"), editable=False)
-    town = _unit(_("乡镇"), null=True, editable=False)
-    village = _unit(_("村（社区）"), null=True, editable=False)
+    town = unit_key(_("乡镇"), null=True)  # none for a county-level training's named attendees
 
+    # The person's place, else the organization's (a secretary attending for it), else the training's.
+    place_from = ("worker", "member", "organization", "training")
     scope_paths = {"county": "county", "town": "town", "village": "village", "organization": "organization"}
 
     class Meta:
@@ -101,16 +97,10 @@ class TrainingAttendee(TrackedModel):
         return self.name
 
     def derive_place(self):
+        super().derive_place()
         person = self.worker if self.worker_id else self.member if self.member_id else None
-        if person is not None:
-            self.county_id, self.town_id, self.village_id = person.county_id, person.town_id, person.village_id
-            if not self.name:
-                self.name = person.name
-        elif self.organization_id:
-            self.county_id, self.town_id, self.village_id = (self.organization.county_id, self.organization.town_id,
-                                                             None)
-        elif self.training_id:
-            self.county_id, self.town_id, self.village_id = self.training.county_id, self.training.town_id, None
+        if person is not None and not self.name:
+            self.name = person.name
 
     def clean(self):
         errors = {}
@@ -135,10 +125,6 @@ class TrainingAttendee(TrackedModel):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
-        self.derive_place()
-        super().save(*args, **kwargs)
-
 
 # Education (seed 000 §9) ------------------------------------------------------------------------------------------
 
@@ -154,6 +140,7 @@ class VideoLesson(ServiceRecord):
     attendance_count = models.PositiveIntegerField(_("参学人数"), default=0)
     attendees = models.ManyToManyField(PartyMember, verbose_name=_("参学党员"), blank=True, related_name="+")
 
+    place_from = ("town", "organization")  # the town entered, else the organizing organization's place
     scope_paths = {"county": "county", "town": "town", "organization": "organization"}
 
     class Meta:
@@ -166,12 +153,6 @@ class VideoLesson(ServiceRecord):
 
     def __str__(self):
         return self.title
-
-    def derive_place(self):
-        if self.organization_id and not self.town_id:
-            self.town_id = self.organization.town_id
-            self.county_id = self.organization.county_id
-        super().derive_place()
 
 
 # Employment (seed 000 §14) ----------------------------------------------------------------------------------------
@@ -199,14 +180,13 @@ class JobFair(ServiceRecord):
         return self.title
 
 
-class EmploymentAgreement(TrackedModel):
+class EmploymentAgreement(PlacedModel, TrackedModel):
     """A directed-employment agreement (定向用工协议, seed 000 §14) between the county side and a host enterprise."""
 
     enterprise = models.ForeignKey(HostEnterprise, verbose_name=_("用工企业"), on_delete=models.PROTECT,
                                    related_name="employment_agreements")
-    county = _unit(_("县"), editable=False)
-    town = _unit(_("签约乡镇"), level="town")
-    village = _unit(_("签约村（社区）"), level="village", null=True)
+    town = unit_key(_("签约乡镇"), level="town", editable=True)
+    village = unit_key(_("签约村（社区）"), level="village", null=True, editable=True)
     job_fair = models.ForeignKey(JobFair, verbose_name=_("签约招聘会"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="agreements")
     signed_on = models.DateField(_("签订日期"))
@@ -215,6 +195,7 @@ class EmploymentAgreement(TrackedModel):
     workers_placed = models.PositiveIntegerField(_("已安置人数"), default=0)
     terms = models.TextField(_("协议要点"), blank=True)
 
+    place_from = ("town", "village")
     scope_paths = {"county": "county", "town": "town", "village": "village", "enterprise": "enterprise"}
 
     class Meta:
@@ -228,12 +209,6 @@ class EmploymentAgreement(TrackedModel):
     def __str__(self):
         return f"{self.enterprise} {self.signed_on:%Y-%m-%d}"
 
-    def derive_place(self):
-        if self.village_id and not self.town_id:
-            self.town_id = self.village.town_id
-        if self.town_id:
-            self.county_id = self.town.county_id
-
     def clean(self):
         errors = {}
         self.derive_place()
@@ -245,7 +220,3 @@ class EmploymentAgreement(TrackedModel):
             errors["workers_placed"] = [_("已安置人数不能超过约定岗位数。")]
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        self.derive_place()
-        super().save(*args, **kwargs)

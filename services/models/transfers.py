@@ -11,14 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledgers.models import PartyMember
-from organizations.models import PartyOrganization
+from organizations.models import PartyOrganization, unit_key
 from services import choices
-from services.models.base import (
-    PersonLinked,
-    StatusEvent,
-    _not_future,
-    _unit,
-)
+from services.models.base import PersonLinked, StatusEvent, _not_future
 from zyparty import regions
 
 CERTIFICATE_NUMBER = re.compile(r"^[0-9A-Z\-]{4,30}$")
@@ -89,7 +84,7 @@ class RelationTransfer(PersonLinked):
                                           help_text=_("不填则为该党员组织关系所在党组织。"))
     to_organization = models.ForeignKey(PartyOrganization, verbose_name=_("转入党组织（本县）"), null=True,
                                         blank=True, on_delete=models.PROTECT, related_name="transfers_in")
-    to_town = _unit(_("转入乡镇"), null=True, editable=False)
+    to_town = unit_key(_("转入乡镇"), null=True)  # where the receiving organization of the county is
     destination_code = models.CharField(_("转往地区代码（县外）"), max_length=6, blank=True,
                                         help_text=_("转往县外时填写 GB/T 2260 代码，如 330106。"))
     receiving_org_name = models.CharField(_("接收党组织（县外）"), max_length=100, blank=True)
