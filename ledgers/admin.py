@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ledgers import filters, workflows
 from ledgers.models import Activist, HostEnterprise, ImportBatch, PartyMember, Worker
-from organizations.roles import UNMASK
+from ledgers.permissions import UNMASK
 from zyparty import context
 from zyparty.admin import MaskedInputMixin, PersonAdmin, ScopedAdmin, UnitListFilter, VillageListFilter
 

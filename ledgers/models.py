@@ -11,7 +11,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ledgers import choices
-from organizations.models import HostPlaceOrganization, PartyOrganization, Unit
+from organizations.models import (
+    HostPlaceOrganization,
+    PartyOrganization,
+    PlacedModel,
+    Unit,
+    unit_key,
+)
 from zyparty import crypto, regions
 from zyparty.fields import EncryptedTextField
 from zyparty.masking import mask_id_number, mask_phone, mask_text
@@ -26,7 +32,22 @@ from zyparty.validators import (
 )
 
 
-class PersonRecord(TrackedModel):
+class LedgerPlace(PlacedModel):
+    """The place keys of a ledger record. Imports set the county together with the town from their preloaded units,
+    and a saved record's county changes only with its town, so the town is looked up only when the county is missing
+    or the town changed since the record was loaded (PERFORMANCE.md: no query per imported row)."""
+
+    class Meta:
+        abstract = True
+
+    def place_is_current(self, anchor_name):
+        if anchor_name != "town" or self.county_id is None:
+            return False
+        loaded = self.loaded_values() or {}
+        return loaded.get("town_id", self.town_id) == self.town_id
+
+
+class PersonRecord(LedgerPlace, TrackedModel):
     """What every person ledger records: identity from the ID number, contact, and place in the hierarchy."""
 
     name = models.CharField(_("姓名"), max_length=30)
@@ -47,13 +68,10 @@ class PersonRecord(TrackedModel):
     # before. county is town.county, copied for one-equality scoping (prepare() keeps it so), and carries no check
     # of its own. The single-column indexes of these keys are left out: the (key, id) indexes of each ledger's Meta
     # serve the same lookups.
-    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
-                               editable=False, db_index=False, db_constraint=False)
-    town = models.ForeignKey(Unit, verbose_name=_("乡镇"), on_delete=models.PROTECT, related_name="+",
-                             limit_choices_to={"level": "town"}, db_index=False, db_constraint=False)
-    village = models.ForeignKey(Unit, verbose_name=_("户籍村（社区）"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": "village"},
-                                db_index=False, db_constraint=False)
+    county = unit_key(_("县"), db_index=False, db_constraint=False)
+    town = unit_key(_("乡镇"), level="town", editable=True, db_index=False, db_constraint=False)
+    village = unit_key(_("户籍村（社区）"), level="village", null=True, editable=True, db_index=False,
+                       db_constraint=False)
     remarks = models.TextField(_("备注"), blank=True)
     # Who created / last changed the row: TrackedModel's fields without their indexes (nothing lists a ledger by its
     # editor; users are deactivated, never deleted). The audit trail is the record of who changed what.
@@ -67,7 +85,12 @@ class PersonRecord(TrackedModel):
     )
 
     personal_fields = {"id_number": mask_id_number, "phone": mask_phone}
+    # The town as entered, else the village's (an import may name only the village).
+    place_from = ("town", "village")
     scope_paths = {"county": "county", "town": "town", "village": "village"}
+    # Left out of the audit trail (zyparty.signals): companions derived from the name, ID number and phone, which
+    # the trail shows themselves (masked); a keyed hash there would be a lookup key for the clear value.
+    audit_exclude = ("name_initials", "id_digest", "id_masked", "phone_digest", "phone_masked")
 
     class Meta:
         abstract = True
@@ -116,11 +139,7 @@ class PersonRecord(TrackedModel):
         self.phone = (self.phone or "").strip()
         self.phone_digest = crypto.digest(self.phone)
         self.phone_masked = mask_phone(self.phone)
-        if self.village_id and not self.town_id:
-            self.town_id = self.village.town_id
-        loaded = self.loaded_values() or {}
-        if self.town_id and (not self.county_id or loaded.get("town_id", self.town_id) != self.town_id):
-            self.county_id = self.town.county_id
+        self.derive_place()
 
     def save(self, *args, **kwargs):
         self.prepare()
@@ -263,7 +282,7 @@ class Worker(PersonRecord):
         return regions.region_label(self.destination_code) or self.destination_text
 
 
-class HostEnterprise(TrackedModel):
+class HostEnterprise(LedgerPlace, TrackedModel):
     """An enterprise where the county's workers gather (聚集地企业台账), keyed by its unified social credit code."""
 
     name = models.CharField(_("企业名称"), max_length=100)
@@ -277,17 +296,16 @@ class HostEnterprise(TrackedModel):
     liaison_phone_masked = models.CharField(_("联络员电话"), max_length=20, blank=True, editable=False)
     party_organization = models.ForeignKey(PartyOrganization, verbose_name=_("党组织"), null=True, blank=True,
                                            on_delete=models.SET_NULL, related_name="enterprises")
-    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
-                               editable=False)
-    town = models.ForeignKey(Unit, verbose_name=_("建档乡镇"), on_delete=models.PROTECT, related_name="+",
-                             limit_choices_to={"level": "town"},
-                             help_text=_("负责联系该企业、维护其台账的乡镇服务站。"))
+    town = unit_key(_("建档乡镇"), level="town", editable=True, help_text=_("负责联系该企业、维护其台账的乡镇服务站。"))
+    village = None
     paired_villages = models.ManyToManyField(Unit, verbose_name=_("企村联建村"), blank=True, related_name="+",
                                              limit_choices_to={"level": "village"})
     remarks = models.TextField(_("备注"), blank=True)
 
     personal_fields = {"liaison_phone": mask_phone}
+    place_from = ("town",)
     scope_paths = {"county": "county", "town": "town", "enterprise": "pk", "organization": "party_organization"}
+    audit_exclude = ("name_initials", "liaison_phone_masked")  # derived from the audited name and phone
 
     class Meta:
         verbose_name = _("聚集地企业")
@@ -321,8 +339,7 @@ class HostEnterprise(TrackedModel):
         self.name_initials = initials(self.name)
         self.liaison_phone = (self.liaison_phone or "").strip()
         self.liaison_phone_masked = mask_phone(self.liaison_phone)
-        if self.town_id and not self.county_id:
-            self.county_id = self.town.county_id
+        self.derive_place()
 
     def save(self, *args, **kwargs):
         self.prepare()
@@ -364,6 +381,8 @@ class PartyMember(PersonRecord):
     last_org_life_on = models.DateField(_("最近参加组织生活日期"), null=True, blank=True)
     last_dues_paid_on = models.DateField(_("最近交纳党费日期"), null=True, blank=True)
 
+    # Without town or village, the member is where the home organization is.
+    place_from = ("town", "village", "home_organization")
     scope_paths = {**PersonRecord.scope_paths, "organization": ("home_organization", "activity_organization"),
                    "host_organization": "co_manager"}
 
@@ -397,8 +416,6 @@ class PartyMember(PersonRecord):
 
     def prepare(self):
         super().prepare()
-        if not self.town_id and self.home_organization_id:
-            self.town_id = self.home_organization.town_id
         self.category = (choices.MemberCategory.FULL if self.full_member_on
                          else choices.MemberCategory.PROBATIONARY)
 
@@ -421,6 +438,7 @@ class Activist(PersonRecord):
     stage = models.CharField(_("阶段"), max_length=14, choices=choices.ActivistStage.choices,
                              default=choices.ActivistStage.ACTIVIST)
 
+    place_from = ("town", "village", "home_organization")  # as a member's
     scope_paths = {**PersonRecord.scope_paths, "organization": ("cultivating_organization", "home_organization"),
                    "host_organization": "co_manager"}
 
@@ -454,11 +472,6 @@ class Activist(PersonRecord):
         if errors:
             raise ValidationError(errors)
 
-    def prepare(self):
-        super().prepare()
-        if not self.town_id and self.home_organization_id:
-            self.town_id = self.home_organization.town_id
-
 
 class ImportKind(models.TextChoices):
     WORKERS = "workers", _("农民工台账")
@@ -479,7 +492,7 @@ class ImportStatus(models.TextChoices):
     ABANDONED = "abandoned", _("已放弃")
 
 
-class ImportBatch(models.Model):
+class ImportBatch(PlacedModel):
     """One uploaded ledger file and what became of it (issue 4): who, when, which file (name, size, SHA-256), the
     counts, every error, and the audit entry of its commit. The file itself lives under MEDIA_ROOT/imports (outside
     the web root) until the batch is committed or abandoned."""
@@ -494,10 +507,9 @@ class ImportBatch(models.Model):
                              on_delete=models.SET_NULL, related_name="+")
     unit = models.ForeignKey(Unit, verbose_name=_("导入区划"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
-    county = models.ForeignKey(Unit, verbose_name=_("县"), null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+", editable=False)
-    town = models.ForeignKey(Unit, verbose_name=_("乡镇"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+", editable=False)
+    county = unit_key(_("县"), null=True)
+    town = unit_key(_("乡镇"), null=True)
+    village = None
     status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED,
                               db_index=True)
     rows = models.PositiveIntegerField(_("数据行"), default=0)
@@ -516,6 +528,7 @@ class ImportBatch(models.Model):
     committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
+    place_from = ("unit",)
     scope_paths = {"county": "county", "town": "town", "village": "unit"}
 
     class Meta:
@@ -526,12 +539,8 @@ class ImportBatch(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.file_name}"
 
-    def save(self, *args, **kwargs):
-        if self.unit_id is not None and self.county_id is None:
-            unit = self.unit
-            self.county_id = unit.pk if unit.level == "county" else unit.county_id
-            self.town_id = unit.town_id if unit.level != "county" else None
-        super().save(*args, **kwargs)
+    def place_is_current(self, anchor_name):
+        return self.county_id is not None  # set once, from the unit the batch was imported for
 
     @property
     def is_open(self):

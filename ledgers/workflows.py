@@ -62,7 +62,7 @@ from ledgers.schemas import (
     template_instructions,
 )
 from organizations.models import Unit
-from organizations.roles import EXPORT, IMPORT, UNMASK
+from ledgers.permissions import EXPORT, IMPORT, UNMASK
 from zyparty import audit, bulk, crypto, events, excel, scoping
 from zyparty.fields import EncryptedTextField
 from zyparty.models import AuditAction

@@ -1,5 +1,7 @@
-"""The county's administrative units, its service network, party organizations and the people who use the portal."""
+"""The county's administrative units, its service network, party organizations and the people who use the portal,
+and ``PlacedModel``: the county, town and village keys every record kept at a place derives from its anchor."""
 
+import functools
 import re
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -10,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations import choices
 from organizations.roles import ADMIN_ROLES, Role
-from organizations.roles import register_permissions as _register_permissions
 from zyparty import regions
 from zyparty.fields import EncryptedTextField
 from zyparty.masking import mask_phone
@@ -45,7 +46,8 @@ class Unit(models.Model):
     """A county (6-digit GB/T 2260 code), town (9) or village/community (12); a code's prefix is its ancestry.
 
     ``county`` and ``town`` are cached on every unit (a county and a town point at themselves) so that scoping
-    and ``unit=`` filters are one indexed equality, never a walk up the tree.
+    and ``unit=`` filters are one indexed equality, never a walk up the tree. With ``village_id`` they answer as a
+    placed record's keys do, so a unit can be the anchor of a record's place (PlacedModel).
     """
 
     code = models.CharField(_("区划代码"), max_length=12, unique=True)
@@ -116,6 +118,95 @@ class Unit(models.Model):
         if self.level == choices.UnitLevel.TOWN and self.town_id != self.pk:
             self.town_id = self.pk
             Unit.objects.filter(pk=self.pk).update(town_id=self.pk)
+
+
+PLACE_KEYS = ("county", "town", "village")
+
+
+def unit_key(verbose_name, level=None, *, null=False, editable=False, **options):
+    """A foreign key to a unit as records hold it: never followed back from the unit (``related_name="+"``), never
+    letting a unit with records go (PROTECT), optional exactly when nullable unless ``blank`` says otherwise.
+    ``level`` limits the choices where the key is entered in a form; a derived key is not editable."""
+    options.setdefault("blank", null)
+    return models.ForeignKey(Unit, verbose_name=verbose_name, null=null, on_delete=models.PROTECT, related_name="+",
+                             editable=editable, limit_choices_to={"level": level} if level else None, **options)
+
+
+@functools.cache
+def _place_keys(model) -> tuple:
+    names = {field.name for field in model._meta.concrete_fields}
+    return tuple(key for key in PLACE_KEYS if key in names)
+
+
+class PlacedModel(models.Model):
+    """A record kept at a place of the county: its county, town and village keys, derived from one anchor.
+
+    Every placed record stores the three keys so that scoping and ``unit=`` filters are one indexed equality, never a
+    join up to the person or the unit it hangs on (STYLE.md). A model says where its place comes from in
+    ``place_from``: the names of its foreign keys that can carry it, in order of preference; the first one set is the
+    anchor, and
+
+    - if the anchor is one of the record's own keys, entered in a form (``"town"``, ``"village"``), the keys above it
+      are that unit's and the keys below it stay as entered (a village outside the town is the model's validation
+      error, never a silent fix);
+    - if it is another key to a unit (``"unit"``, ``"home_unit"``), of any level, all the keys are that unit's (a
+      unit answers ``county_id``, ``town_id`` and ``village_id`` as a placed record does);
+    - if it is a placed record (a person of the ledgers, an organization, a training, a talent, a case), all the keys
+      are that record's; a key it has not (an organization has no village) is left empty.
+
+    The keys are declared here as derived: indexed, not editable, town required, village optional. A model declares a
+    key again with :func:`unit_key` for its own label, level or nullability (the same column, so the same migration
+    state), and drops a key it does not have with ``village = None``.
+
+    ``derive_place()`` runs on every save; models call it in ``clean()`` before checks that read the keys, and bulk
+    writers set the keys themselves. ``place_is_current()`` lets a model keep keys that cannot be stale and spare
+    the anchor's lookup. ``place_at(anchor)`` copies the keys from an anchor given explicitly.
+    """
+
+    county = unit_key(_("县"))
+    town = unit_key(_("乡镇"))
+    village = unit_key(_("村（社区）"), null=True)
+
+    place_from: tuple = ()
+    # A placed record is seen by the county, town and village it is in (zyparty.scoping); models add their own paths.
+    scope_paths = {"county": "county", "town": "town", "village": "village"}
+
+    class Meta:
+        abstract = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # ``village = None`` removes the inherited field, but the field's ``village_id`` attribute would still be
+        # found on this class and try to load a column the model has not; the model answers None for it instead.
+        for key in PLACE_KEYS:
+            if key in cls.__dict__ and cls.__dict__[key] is None:
+                setattr(cls, f"{key}_id", None)
+
+    def place_anchor_name(self):
+        """The first ``place_from`` key that is set, or None."""
+        return next((name for name in self.place_from if getattr(self, f"{name}_id") is not None), None)
+
+    def place_is_current(self, anchor_name) -> bool:
+        """Whether the keys may stay as they are without looking at the anchor; never, unless a model says so."""
+        return False
+
+    def place_at(self, anchor, anchor_name=None):
+        """Copy the keys from ``anchor``; when ``anchor_name`` is one of the record's keys, only the keys above it."""
+        keys = _place_keys(type(self))
+        if anchor_name in keys:
+            keys = keys[:keys.index(anchor_name)]
+        for key in keys:
+            setattr(self, f"{key}_id", getattr(anchor, f"{key}_id", None))
+
+    def derive_place(self):
+        """The keys from the record's anchor (see the class docstring); nothing while no anchor is set."""
+        name = self.place_anchor_name()
+        if name is not None and not self.place_is_current(name):
+            self.place_at(getattr(self, name), name)
+
+    def save(self, *args, **kwargs):
+        self.derive_place()
+        super().save(*args, **kwargs)
 
 
 class UserQuerySet(ScopedQuerySet, UserManager):
@@ -216,6 +307,8 @@ class HostPlaceOrganization(EncryptedPhones, TrackedModel):
     scope_paths = {"county": "county", "host_organization": "pk"}
     personal_fields = {"contact_phone": mask_phone}
     masked_phones = {"contact_phone": "contact_phone_masked"}
+    # The trail shows the phone itself, masked (zyparty.signals); its masked copy would say it twice.
+    audit_exclude = ("contact_phone_masked",)
 
     class Meta:
         verbose_name = _("流入地党组织")
@@ -234,7 +327,7 @@ class HostPlaceOrganization(EncryptedPhones, TrackedModel):
         return regions.region_label(self.region_code)
 
 
-class PartyOrganization(EncryptedPhones, TrackedModel):
+class PartyOrganization(EncryptedPhones, PlacedModel, TrackedModel):
     """A party committee, general branch, branch or group, including outpost branches (seed 002) and online ones."""
 
     name = models.CharField(_("名称"), max_length=100)
@@ -246,10 +339,8 @@ class PartyOrganization(EncryptedPhones, TrackedModel):
                                related_name="children")
     home_unit = models.ForeignKey(Unit, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+",
                                   help_text=_("组建或管理该组织的乡镇或村。"))
-    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
-                               editable=False)
-    town = models.ForeignKey(Unit, verbose_name=_("乡镇"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+", editable=False)
+    town = unit_key(_("乡镇"), null=True)  # county-level organizations have none
+    village = None  # a village organization is seen by its village through home_unit
     is_outpost = models.BooleanField(_("驻外党组织"), default=False, db_index=True)
     outpost_build = models.CharField(_("组建方式"), max_length=12, choices=choices.OutpostBuild.choices, blank=True)
     outpost_basis = models.CharField(_("组建依托"), max_length=20, choices=choices.OutpostBasis.choices, blank=True)
@@ -266,10 +357,12 @@ class PartyOrganization(EncryptedPhones, TrackedModel):
     term_ends_on = models.DateField(_("届满日期"), null=True, blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
 
+    place_from = ("home_unit",)
     scope_paths = {"county": "county", "town": "town", "village": "home_unit", "organization": "pk",
                    "host_organization": "host_partner"}
     personal_fields = {"secretary_phone": mask_phone}
     masked_phones = {"secretary_phone": "secretary_phone_masked"}
+    audit_exclude = ("secretary_phone_masked",)  # the phone is audited masked; its copy would repeat it
 
     class Meta:
         verbose_name = _("党组织")
@@ -290,8 +383,6 @@ class PartyOrganization(EncryptedPhones, TrackedModel):
             raise ValidationError({"parent": _("上级党组织不能是其本身。")})
 
     def save(self, *args, **kwargs):
-        self.county_id = self.home_unit.county_id
-        self.town_id = self.home_unit.town_id
         self.prepare_phones()
         super().save(*args, **kwargs)
 
@@ -300,13 +391,11 @@ class PartyOrganization(EncryptedPhones, TrackedModel):
         return regions.region_label(self.host_place_code)
 
 
-class CoManagementAgreement(TrackedModel):
+class CoManagementAgreement(PlacedModel, TrackedModel):
     """A signed co-build co-manage agreement (共建共管协议, seed 003) between a town and a host-place organization."""
 
-    town = models.ForeignKey(Unit, verbose_name=_("乡镇党委"), on_delete=models.PROTECT, related_name="+",
-                             limit_choices_to={"level": "town"})
-    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
-                               editable=False)
+    town = unit_key(_("乡镇党委"), level="town", editable=True)
+    village = None
     host_organization = models.ForeignKey(HostPlaceOrganization, verbose_name=_("流入地党组织"),
                                           on_delete=models.PROTECT, related_name="agreements")
     organization = models.ForeignKey(PartyOrganization, verbose_name=_("共管党组织"), null=True, blank=True,
@@ -317,6 +406,7 @@ class CoManagementAgreement(TrackedModel):
     terms = models.TextField(_("协议要点"), blank=True,
                              help_text=_("组织共建、党员共管、工作共商、经费共担、活动共办。"))
 
+    place_from = ("town",)
     scope_paths = {"county": "county", "town": "town", "organization": "organization",
                    "host_organization": "host_organization"}
 
@@ -332,21 +422,15 @@ class CoManagementAgreement(TrackedModel):
         if self.valid_until and self.signed_on and self.valid_until < self.signed_on:
             raise ValidationError({"valid_until": _("有效期不能早于签订日期。")})
 
-    def save(self, *args, **kwargs):
-        self.county_id = self.town.county_id
-        super().save(*args, **kwargs)
 
-
-class ServicePoint(EncryptedPhones, TrackedModel):
+class ServicePoint(EncryptedPhones, PlacedModel, TrackedModel):
     """One node of the four-level service network (seed 000 §2) and its head."""
 
     level = models.CharField(_("层级"), max_length=20, choices=choices.ServiceLevel.choices)
     name = models.CharField(_("名称"), max_length=100)
     unit = models.ForeignKey(Unit, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="+")
-    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+",
-                               editable=False)
-    town = models.ForeignKey(Unit, verbose_name=_("乡镇"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+", editable=False)
+    town = unit_key(_("乡镇"), null=True)  # the county centre has none
+    village = None  # a village point is seen by its village through unit
     enterprise = models.ForeignKey("ledgers.HostEnterprise", verbose_name=_("企业"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="service_points")
     head_name = models.CharField(_("负责人"), max_length=30)
@@ -357,9 +441,11 @@ class ServicePoint(EncryptedPhones, TrackedModel):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     established_on = models.DateField(_("设立日期"), null=True, blank=True)
 
+    place_from = ("unit",)
     scope_paths = {"county": "county", "town": "town", "village": "unit", "enterprise": "enterprise"}
     personal_fields = {"head_phone": mask_phone}
     masked_phones = {"head_phone": "head_phone_masked"}
+    audit_exclude = ("head_phone_masked",)  # the phone is audited masked; its copy would repeat it
 
     class Meta:
         verbose_name = _("服务网络站点")
@@ -382,8 +468,6 @@ class ServicePoint(EncryptedPhones, TrackedModel):
             raise ValidationError({"enterprise": _("企业党建联络员须指定企业。")})
 
     def save(self, *args, **kwargs):
-        self.county_id = self.unit.county_id
-        self.town_id = self.unit.town_id
         self.prepare_phones()
         super().save(*args, **kwargs)
 
@@ -405,6 +489,7 @@ class PartyInstructor(EncryptedPhones, TrackedModel):
     scope_paths = {"county": "county", "enterprise": "enterprise"}
     personal_fields = {"phone": mask_phone}
     masked_phones = {"phone": "phone_masked"}
+    audit_exclude = ("phone_masked",)  # the phone is audited masked; its copy would repeat it
 
     class Meta:
         verbose_name = _("党建指导员")
@@ -507,14 +592,3 @@ class CountyYearFigures(TrackedModel):
         if self.year is not None and not 2000 <= self.year <= 2100:
             raise ValidationError({"year": _("年度应在2000年至2100年之间。")})
 
-
-# Who enters the county figures and who reads the statistics report (scoped like everything else).
-REPORT_PERMISSION = "organizations.view_statistics_report"
-_register_permissions({
-    Role.COUNTY_ADMIN: {f"organizations.{a}_countyyearfigures" for a in ("view", "add", "change", "delete")}
-    | {REPORT_PERMISSION},
-    Role.COUNTY_STAFF: {f"organizations.{a}_countyyearfigures" for a in ("view", "add", "change")}
-    | {REPORT_PERMISSION},
-    Role.TOWN_CLERK: {REPORT_PERMISSION},
-    Role.VILLAGE_LIAISON: {REPORT_PERMISSION},
-})

@@ -3,8 +3,22 @@
 A user holds exactly one role, so the three separated administrator roles (三权分立: system, security, audit)
 can never be held together. Permissions are data here, read by ``organizations.auth.RoleBackend``; Django's
 per-user permission tables are not used.
+
+How the grants compose
+----------------------
+The roles are defined here; each app names its own permissions, and says which roles get which of them, in its own
+``permissions.py`` (``organizations``, ``ledgers``, ``services``, ``talent``), as a ``ROLE_GRANTS`` mapping
+``{role: {"app.action_model", ...}}``. The app registers it from its ``AppConfig.ready()`` with
+:func:`register_permissions` — the way apps register their admin pages or signal receivers — so this module never
+imports an app above it, and an app that is not installed grants nothing. ``ROLE_PERMISSIONS`` is complete once
+``django.setup()`` has run (every ``ready()`` has), before any request, task or test reads it.
+
+The administrator roles get their rights from ``organizations.permissions.ADMINISTRATOR_GRANTS`` only, through
+:func:`grant_administrators`; :func:`register_permissions` refuses to give them anything, and refuses any right on
+the audit trail, so no app can widen the separation of duties.
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,72 +43,47 @@ ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
 UNIT_ROLES = {Role.COUNTY_ADMIN: "county", Role.COUNTY_STAFF: "county", Role.TOWN_CLERK: "town",
               Role.VILLAGE_LIAISON: "village"}
 
-_ALL = ("view", "add", "change", "delete")
-LEDGERS = ("worker", "hostenterprise", "partymember", "activist")
-ORGANIZATIONS = ("unit", "partyorganization", "hostplaceorganization", "comanagementagreement", "servicepoint",
-                 "partyinstructor", "jointmeeting")
+ACTIONS = ("view", "add", "change", "delete")
+
+# Filled at startup by the apps' ready() (see the module docstring); every role has an entry, empty until then.
+ROLE_PERMISSIONS: dict[str, set] = {role: set() for role in Role}
 
 
-def _perms(app, models_, actions=_ALL):
-    return {f"{app}.{action}_{model}" for model in models_ for action in actions}
+def model_permissions(app_label, model_names, actions=ACTIONS) -> set:
+    """``{"app.action_model", ...}`` for each model and action: how a permissions module spells its grants."""
+    return {f"{app_label}.{action}_{model}" for model in model_names for action in actions}
 
 
-# Extra permissions (defined in Meta.permissions of the ledgers app).
-UNMASK = "ledgers.unmask_personal_data"
-EXPORT = "ledgers.export_ledger"
-IMPORT = "ledgers.import_ledger"
-
-# Import batches (who imported which file, when, with what counts; issue 4) are read by the roles that import.
-IMPORT_BATCHES = {"ledgers.view_importbatch"}
-
-# Domain apps added later (services, talent) extend these sets through ``register_permissions``.
-ROLE_PERMISSIONS: dict[str, set] = {
-    Role.COUNTY_ADMIN: _perms("ledgers", LEDGERS) | _perms("organizations", ORGANIZATIONS) | {UNMASK, EXPORT, IMPORT}
-    | IMPORT_BATCHES,
-    Role.COUNTY_STAFF: _perms("ledgers", LEDGERS) | _perms("organizations", ORGANIZATIONS, ("view",))
-    | _perms("organizations", ("partyorganization", "hostplaceorganization", "comanagementagreement",
-                                "servicepoint", "partyinstructor", "jointmeeting"), ("add", "change"))
-    | {UNMASK, EXPORT, IMPORT} | IMPORT_BATCHES,
-    Role.TOWN_CLERK: _perms("ledgers", LEDGERS) | _perms("organizations", ORGANIZATIONS, ("view",))
-    | _perms("organizations", ("servicepoint",), ("add", "change")) | {UNMASK, EXPORT, IMPORT} | IMPORT_BATCHES,
-    Role.VILLAGE_LIAISON: _perms("ledgers", ("worker", "partymember", "activist"), ("view", "change"))
-    | _perms("ledgers", ("worker",), ("add",)) | _perms("organizations", ("unit", "partyorganization"), ("view",)),
-    Role.ENTERPRISE_LIAISON: _perms("ledgers", LEDGERS, ("view", "change"))
-    | _perms("organizations", ("unit", "partyorganization"), ("view",)),
-    Role.OUTPOST_SECRETARY: _perms("ledgers", ("partymember", "activist"), ("view", "change"))
-    | _perms("organizations", ("unit", "partyorganization"), ("view",)),
-    Role.HOST_ORGANIZATION: _perms("ledgers", ("partymember", "activist"), ("view",)),
-    Role.PARTNER: _perms("ledgers", LEDGERS) | _perms("organizations", ("unit", "partyorganization"), ("view",)),
-    # 三权分立 (等保三级 8.1.4.2 访问控制 d/e; SECURITY.md "access"): the system administrator runs accounts and
-    # schedules, the security administrator grants roles, keys, second factors and lifts lockouts, the auditor
-    # reads the audit trail. None of them sees a ledger, and only the auditor sees the trail, read-only. Accounts
-    # are deactivated, never deleted, so the trail keeps meaning; keys are created by `create_api_client` only.
-    Role.SYSTEM_ADMIN: _perms("organizations", ("user",), ("view", "add", "change"))
-    | _perms("django_celery_beat", ("periodictask", "crontabschedule", "intervalschedule", "solarschedule",
-                                    "clockedschedule")),
-    Role.SECURITY_ADMIN: _perms("organizations", ("user",), ("view", "change"))
-    | _perms("organizations", ("apiclient",), ("view", "change"))
-    | _perms("otp_totp", ("totpdevice",))
-    | _perms("axes", ("accessattempt",), ("view", "delete")) | _perms("axes", ("accesslog", "accessfailurelog"),
-                                                                      ("view",)),
-    Role.AUDITOR: {"zyparty.view_auditentry"},
-}
+def _audit_trail_rights(perms):
+    return {p for p in perms if p.startswith("zyparty.") and p.endswith("_auditentry")}
 
 
 def register_permissions(mapping):
-    """Let a domain app grant its own model permissions to roles: ``{role: {"app.action_model", ...}}``.
+    """Let an app grant its own permissions to roles: ``{role: {"app.action_model", ...}}``.
 
-    The three administrator roles and the audit trail are defined above only: a domain app granting anything to
-    them, or any right on the audit trail, breaks the separation of duties (三权分立) and is refused at startup."""
-    from django.core.exceptions import ImproperlyConfigured
-
+    The three administrator roles and the audit trail are granted by organizations.permissions alone: an app
+    granting anything to them, or any right on the audit trail, breaks the separation of duties (三权分立) and is
+    refused at startup."""
     for role, perms in mapping.items():
+        if role not in ROLE_PERMISSIONS:
+            raise ImproperlyConfigured(f"{role}: no such role")
         if role in ADMIN_ROLES:
             raise ImproperlyConfigured(f"{role}: administrator roles get no domain permissions (三权分立)")
-        audit_perms = {p for p in perms if p.startswith("zyparty.") and p.endswith("_auditentry")}
+        audit_perms = _audit_trail_rights(perms)
         if audit_perms:
             raise ImproperlyConfigured(f"{sorted(audit_perms)}: only the auditor reads the audit trail")
-        ROLE_PERMISSIONS.setdefault(role, set()).update(perms)
+        ROLE_PERMISSIONS[role].update(perms)
+
+
+def grant_administrators(mapping):
+    """The rights of the three administrator roles (organizations.permissions.ADMINISTRATOR_GRANTS), given by the
+    organizations app at startup. Only those roles are accepted here, and only the auditor reads the trail."""
+    for role, perms in mapping.items():
+        if role not in ADMIN_ROLES:
+            raise ImproperlyConfigured(f"{role}: not an administrator role; use register_permissions")
+        if role != Role.AUDITOR and _audit_trail_rights(perms):
+            raise ImproperlyConfigured(f"{role}: only the auditor reads the audit trail")
+        ROLE_PERMISSIONS[role].update(perms)
 
 
 def scope_for_user(user) -> Scope:

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from organizations.models import REPORT_PERMISSION, Unit
-from organizations.roles import EXPORT
+from ledgers.permissions import EXPORT
+from organizations.models import Unit
+from organizations.permissions import REPORT_PERMISSION
 from overview import dashboard, reports
 from zyparty import audit
 from zyparty.models import AuditAction

@@ -7,9 +7,9 @@ class ServicesConfig(AppConfig):
     verbose_name = _("服务与共管")
 
     def ready(self):
-        from organizations.roles import register_permissions
+        from organizations.roles import register_permissions  # noqa: PLC0415 — grants are registered in ready()
         from services import metrics  # noqa: F401  (quota metrics: agreement_liaisons, outpost_secretary_trainings)
         from services import tasks  # noqa: F401  (registered before anything enqueues them, eager mode included)
-        from services.permissions import ROLE_GRANTS
+        from services.permissions import ROLE_GRANTS  # noqa: PLC0415 — grants are registered in ready()
 
-        register_permissions(ROLE_GRANTS)
+        register_permissions(ROLE_GRANTS)  # who may do what with the services records (organizations.roles)

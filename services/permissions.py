@@ -1,19 +1,18 @@
-"""What each role may do with the services app's records (added to organizations.roles.ROLE_PERMISSIONS at
-startup). Where a role may act is the scoping layer's business: a town clerk's "change" reaches only records of the
-town, a host-place organization's "add" only the people it co-manages (seed 003), an outpost secretary's only its
-branch."""
+"""What each role may do with the services app's records (registered with organizations.roles at startup). Where a
+role may act is the scoping layer's business: a town clerk's "change" reaches only records of the town, a host-place
+organization's "add" only the people it co-manages (seed 003), an outpost secretary's only its branch."""
 
-from organizations.roles import Role
+from organizations.roles import ACTIONS, Role, model_permissions
 
-ALL = ("view", "add", "change", "delete")
+ALL = ACTIONS
 MODELS = ("liaisonrecord", "servicecase", "training", "trainingattendee", "jobfair", "employmentagreement",
           "outreachcampaign", "videolesson", "funding", "orgliferecord", "duespayment", "memberevaluation",
           "activistinspection", "mobilecertificate", "relationtransfer")
 CO_MANAGEMENT = ("orgliferecord", "duespayment", "memberevaluation", "activistinspection")
 
 
-def perms(models, actions):
-    return {f"services.{action}_{model}" for model in models for action in actions}
+def perms(model_names, actions):
+    return model_permissions("services", model_names, actions)
 
 
 ROLE_GRANTS = {

@@ -63,8 +63,8 @@ class CaseOpenForm(forms.ModelForm):
         except (ValidationError, PermissionDenied) as exc:
             _add_errors(self, exc, {"applied_on": "application_date"})
             return data
-        self.instance.county_id, self.instance.town_id = case.county_id, case.town_id
-        self.instance.village_id, self.instance.applied_on = case.village_id, case.applied_on
+        self.instance.place_at(case)
+        self.instance.applied_on = case.applied_on
         return data
 
 

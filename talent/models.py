@@ -20,35 +20,16 @@ from django.utils.translation import gettext_lazy as _
 
 from ledgers.choices import Education
 from ledgers.models import Activist, PartyMember, Worker
-from organizations.models import HostPlaceOrganization, PartyOrganization, Unit
+from organizations.models import (
+    HostPlaceOrganization,
+    PartyOrganization,
+    PlacedModel,
+    unit_key,
+)
 from talent import choices
 from zyparty.models import ScopedQuerySet, TrackedModel
 from zyparty.pinyin import initials
 from zyparty.validators import validate_credit_code
-
-
-def _unit_fk(verbose, **kw):
-    kw.setdefault("on_delete", models.PROTECT)
-    kw.setdefault("related_name", "+")
-    return models.ForeignKey(Unit, verbose_name=verbose, **kw)
-
-
-class UnitKeysMixin(models.Model):
-    """County, town and village keys copied from a village (or a town) on save."""
-
-    county = _unit_fk(_("县"), editable=False)
-    town = _unit_fk(_("乡镇"), editable=False)
-
-    scope_paths = {"county": "county", "town": "town", "village": "village"}
-
-    class Meta:
-        abstract = True
-
-    def copy_unit_keys(self, unit):
-        if unit is not None:
-            self.county_id = unit.county_id
-            self.town_id = unit.town_id if unit.level != "county" else None
-
 
 # Time limits and the calendar -------------------------------------------------------------------------------------
 
@@ -122,7 +103,7 @@ class WorkdayAdjustment(TrackedModel):
 # Development cases --------------------------------------------------------------------------------------------------
 
 
-class DevelopmentCase(TrackedModel):
+class DevelopmentCase(PlacedModel, TrackedModel):
     """One person's way into the party, step by step (发展党员工作细则; co-managed path of seed 000 §7).
 
     The home organization takes the application (原籍吸纳), the host-place organization continues the cultivation
@@ -137,9 +118,7 @@ class DevelopmentCase(TrackedModel):
     member = models.ForeignKey(PartyMember, verbose_name=_("党员台账记录"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="development_cases", editable=False)
     name = models.CharField(_("姓名"), max_length=30, editable=False)
-    county = _unit_fk(_("县"), editable=False)
-    town = _unit_fk(_("乡镇"), editable=False)
-    village = _unit_fk(_("户籍村（社区）"), null=True, blank=True, editable=False)
+    village = unit_key(_("户籍村（社区）"), null=True)
     organization = models.ForeignKey(PartyOrganization, verbose_name=_("受理党组织（户籍地）"), on_delete=models.PROTECT,
                                      related_name="development_cases",
                                      help_text=_("原籍吸纳：受理入党申请的户籍地党支部。"))
@@ -174,6 +153,7 @@ class DevelopmentCase(TrackedModel):
     close_reason = models.CharField(_("终止原因"), max_length=200, blank=True, editable=False)
     notes = models.TextField(_("备注"), blank=True)
 
+    place_from = ("activist",)
     scope_paths = {"county": "county", "town": "town", "village": "village",
                    "organization": ("organization", "cultivating_organization"),
                    "host_organization": "host_organization"}
@@ -198,13 +178,16 @@ class DevelopmentCase(TrackedModel):
     def is_co_managed(self):
         return self.host_organization_id is not None
 
+    def place_is_current(self, anchor_name):
+        return not self._state.adding  # a case stays where it was opened, as its steps do, if the person moves
+
     def copy_person(self):
         person = self.activist
         self.name = person.name
-        self.county_id, self.town_id, self.village_id = person.county_id, person.town_id, person.village_id
+        self.place_at(person)
 
 
-class DevelopmentStep(TrackedModel):
+class DevelopmentStep(PlacedModel, TrackedModel):
     """One step of a case as it happened: date, acting organization(s), people, votes and the facts the rules check.
 
     Written only through ``talent.workflows.development_step_record``, which refuses it (with the rule's reason)
@@ -234,9 +217,6 @@ class DevelopmentStep(TrackedModel):
     exception_reason = models.CharField(_("特殊情况说明"), max_length=300, blank=True)
     opinion = models.TextField(_("意见"), blank=True)
     facts = models.JSONField(_("其他事实"), default=dict, blank=True)
-    county = _unit_fk(_("县"), editable=False)
-    town = _unit_fk(_("乡镇"), editable=False)
-    village = _unit_fk(_("村（社区）"), null=True, blank=True, editable=False)
     scope_organization = models.ForeignKey(PartyOrganization, null=True, blank=True, on_delete=models.PROTECT,
                                            related_name="+", editable=False)
     scope_cultivator = models.ForeignKey(PartyOrganization, null=True, blank=True, on_delete=models.PROTECT,
@@ -244,6 +224,7 @@ class DevelopmentStep(TrackedModel):
     scope_host = models.ForeignKey(HostPlaceOrganization, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", editable=False)
 
+    place_from = ("case",)
     scope_paths = {"county": "county", "town": "town", "village": "village",
                    "organization": ("scope_organization", "scope_cultivator"), "host_organization": "scope_host"}
 
@@ -258,8 +239,11 @@ class DevelopmentStep(TrackedModel):
     def __str__(self):
         return f"{self.get_step_display()} {self.done_on:%Y-%m-%d}"
 
+    def place_is_current(self, anchor_name):
+        return not self._state.adding  # a step is kept where its case was when it was recorded
+
     def copy_case_keys(self, case):
-        self.county_id, self.town_id, self.village_id = case.county_id, case.town_id, case.village_id
+        self.place_at(case)
         self.scope_organization_id = case.organization_id
         self.scope_cultivator_id = case.cultivating_organization_id
         self.scope_host_id = case.host_organization_id
@@ -288,7 +272,7 @@ class StepParticipant(TrackedModel):
 # The talent pipeline ------------------------------------------------------------------------------------------------
 
 
-class Talent(UnitKeysMixin, TrackedModel):
+class Talent(PlacedModel, TrackedModel):
     """A person in the village's local-talent pool (乡土人才信息库, seed 000 §18), linked to the ledgers."""
 
     worker = models.OneToOneField(Worker, verbose_name=_("农民工台账记录"), null=True, blank=True,
@@ -299,7 +283,7 @@ class Talent(UnitKeysMixin, TrackedModel):
     name_initials = models.CharField(_("拼音首字母"), max_length=20, blank=True, editable=False, db_index=True)
     gender = models.CharField(_("性别"), max_length=1, blank=True, editable=False)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True, editable=False)
-    village = _unit_fk(_("村（社区）"), limit_choices_to={"level": "village"})
+    village = unit_key(_("村（社区）"), level="village", editable=True)
     education = models.CharField(_("学历"), max_length=10, choices=Education.choices, blank=True)
     skills = models.CharField(_("专长技能"), max_length=100, blank=True)
     is_returnee = models.BooleanField(_("返乡农民工"), default=False)
@@ -307,6 +291,9 @@ class Talent(UnitKeysMixin, TrackedModel):
     stage = models.CharField(_("培养阶段"), max_length=14, choices=choices.CultivationStageKind.choices,
                              default=choices.CultivationStageKind.ATTRACTED, editable=False)
     notes = models.TextField(_("备注"), blank=True)
+
+    place_from = ("village", "member", "worker")  # the village entered, else the person's
+    audit_exclude = ("name_initials",)  # derived from the audited name (zyparty.signals)
 
     class Meta:
         verbose_name = _("乡土人才")
@@ -343,31 +330,28 @@ class Talent(UnitKeysMixin, TrackedModel):
         person = self.person
         if person is not None:
             self.name, self.gender, self.birth_date = person.name, person.gender, person.birth_date
-            if not self.village_id:
-                self.village_id = person.village_id
             if not self.education and getattr(person, "education", ""):
                 self.education = person.education
         self.name_initials = initials(self.name or "")
-        if self.village_id:
-            self.copy_unit_keys(self.village)
+        self.derive_place()
 
     def save(self, *args, **kwargs):
         self.derive()
         super().save(*args, **kwargs)
 
 
-class TalentRecordMixin(UnitKeysMixin):
-    """A record about one talent: its unit keys follow the talent's village."""
+class TalentRecordMixin(PlacedModel):
+    """A record about one talent: its place is the talent's."""
 
-    village = _unit_fk(_("村（社区）"), editable=False)
+    village = unit_key(_("村（社区）"))
+
+    place_from = ("talent",)
 
     class Meta:
         abstract = True
 
     def derive(self):
-        if self.talent_id:
-            self.village_id = self.talent.village_id
-            self.copy_unit_keys(self.talent.village)
+        self.derive_place()
 
     def clean(self):
         if self.talent_id:
@@ -441,7 +425,7 @@ class ReserveCadre(TalentRecordMixin, TrackedModel):
             self.is_returning_worker = True
 
 
-class ReturneeVenture(UnitKeysMixin, TrackedModel):
+class ReturneeVenture(PlacedModel, TrackedModel):
     """A cooperative, family farm, enterprise or community factory run by a returnee (seed 001; seed 000 §12, §14)."""
 
     kind = models.CharField(_("类型"), max_length=18, choices=choices.VentureKind.choices)
@@ -449,13 +433,15 @@ class ReturneeVenture(UnitKeysMixin, TrackedModel):
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     founder = models.ForeignKey(Talent, verbose_name=_("创办人"), null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="ventures")
-    village = _unit_fk(_("所在村（社区）"), limit_choices_to={"level": "village"})
+    village = unit_key(_("所在村（社区）"), level="village", editable=True)
     founded_on = models.DateField(_("创办日期"))
     jobs_created = models.PositiveIntegerField(_("带动就业人数"), default=0)
     loans_amount = models.DecimalField(_("贷款金额（元）"), max_digits=14, decimal_places=2, default=0)
     subsidies_amount = models.DecimalField(_("补贴金额（元）"), max_digits=14, decimal_places=2, default=0)
     is_active = models.BooleanField(_("在营"), default=True)
     notes = models.TextField(_("备注"), blank=True)
+
+    place_from = ("village",)
 
     class Meta:
         verbose_name = _("返乡创业实体")
@@ -478,15 +464,7 @@ class ReturneeVenture(UnitKeysMixin, TrackedModel):
             errors["village"] = [_("请选择村（社区）一级的区划。")]
         if errors:
             raise ValidationError(errors)
-        self.derive()
-
-    def derive(self):
-        if self.village_id:
-            self.copy_unit_keys(self.village)
-
-    def save(self, *args, **kwargs):
-        self.derive()
-        super().save(*args, **kwargs)
+        self.derive_place()
 
 
 class Appointment(TalentRecordMixin, TrackedModel):
@@ -555,7 +533,7 @@ class Award(TalentRecordMixin, TrackedModel):
         return self.title
 
 
-class BranchCommittee(TrackedModel):
+class BranchCommittee(PlacedModel, TrackedModel):
     """An elected branch committee (支部委员会, 3–5 members): a branch with ≥7 full members should have one
     (《中国共产党支部工作条例（试行）》); the "≥7 → committee" quota rule reads this table."""
 
@@ -565,9 +543,10 @@ class BranchCommittee(TrackedModel):
     term_ends_on = models.DateField(_("届满日期"), null=True, blank=True)
     members_count = models.PositiveSmallIntegerField(_("委员人数"))
     secretary_name = models.CharField(_("书记"), max_length=30, blank=True)
-    county = _unit_fk(_("县"), editable=False)
-    town = _unit_fk(_("乡镇"), null=True, blank=True, editable=False)
+    town = unit_key(_("乡镇"), null=True)  # a county-level committee has none
+    village = None
 
+    place_from = ("organization",)
     scope_paths = {"county": "county", "town": "town", "organization": "organization"}
 
     class Meta:
@@ -586,15 +565,7 @@ class BranchCommittee(TrackedModel):
             errors["term_ends_on"] = [_("届满日期应晚于选举日期。")]
         if errors:
             raise ValidationError(errors)
-        self.derive()
-
-    def derive(self):
-        if self.organization_id:
-            self.county_id, self.town_id = self.organization.county_id, self.organization.town_id
-
-    def save(self, *args, **kwargs):
-        self.derive()
-        super().save(*args, **kwargs)
+        self.derive_place()
 
 
 # Quotas ------------------------------------------------------------------------------------------------------------
@@ -656,9 +627,9 @@ class QuotaResult(models.Model):
     subject_kind = models.CharField(_("对象类别"), max_length=14, choices=choices.SubjectKind.choices)
     subject_id = models.BigIntegerField(_("对象ID"))
     subject_label = models.CharField(_("对象"), max_length=200)
-    county = _unit_fk(_("县"), null=True, blank=True)
-    town = _unit_fk(_("乡镇"), null=True, blank=True)
-    village = _unit_fk(_("村（社区）"), null=True, blank=True)
+    county = unit_key(_("县"), null=True, editable=True)
+    town = unit_key(_("乡镇"), null=True, editable=True)
+    village = unit_key(_("村（社区）"), null=True, editable=True)
     organization = models.ForeignKey(PartyOrganization, verbose_name=_("党组织"), null=True, blank=True,
                                      on_delete=models.CASCADE, related_name="+")
     host_organization = models.ForeignKey(HostPlaceOrganization, verbose_name=_("流入地党组织"), null=True,

@@ -351,8 +351,7 @@ def _prepare_open(*, user, applied_on, organization, activist, worker, committee
                            committee=committee or _default_committee(organization),
                            cultivating_organization=cultivating_organization, host_organization=host_organization,
                            is_mobile=is_mobile, applied_on=applied_on, notes=notes or "")
-    case.name = activist.name
-    case.county_id, case.town_id, case.village_id = activist.county_id, activist.town_id, activist.village_id
+    case.copy_person()
     if user is not None and not scoping.permits(user, case):
         raise PermissionDenied(_("申请人或受理党组织不在您的管辖范围内。"))
     return case, new_activist

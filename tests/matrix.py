@@ -43,7 +43,8 @@ from django.test import RequestFactory
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from organizations.roles import ADMIN_ROLES, EXPORT, ROLE_PERMISSIONS, Role
+from ledgers.permissions import EXPORT
+from organizations.roles import ADMIN_ROLES, ROLE_PERMISSIONS, Role
 from tests import factories
 from zyparty import scoping
 

@@ -17,9 +17,9 @@ from zyparty import audit, checks, context, events  # noqa: F401  (checks: regis
 from zyparty.masking import mask_phone
 from zyparty.models import AuditAction, TrackedModel
 
-SKIP = {"updated_at", "created_at", "version", "updated_by_id", "created_by_id", "id_digest", "phone_digest",
-        "id_masked", "phone_masked", "name_initials", "liaison_phone_masked", "contact_phone_masked",
-        "secretary_phone_masked", "head_phone_masked", "password", "last_login"}
+# Bookkeeping every record or account has, never news in a trail. A model leaves out its own derived companions
+# (keyed hashes, masked copies, pinyin initials: the audited field already says it) with ``audit_exclude``.
+SKIP = frozenset({"updated_at", "created_at", "version", "updated_by_id", "created_by_id", "password", "last_login"})
 
 
 def _plain(value):
@@ -31,10 +31,11 @@ def _plain(value):
 def _snapshot(instance, values=None):
     """Field values as the audit trail shows them: personal data masked, never in clear."""
     personal = getattr(instance, "personal_fields", {})
+    skip = SKIP.union(getattr(type(instance), "audit_exclude", ()))
     out = {}
     for field in instance._meta.concrete_fields:
         name = field.attname
-        if name in SKIP:
+        if name in skip:
             continue
         value = values.get(name) if values is not None else getattr(instance, name)
         if field.name in personal:

@@ -1,4 +1,4 @@
-"""Who may do what with talent records (talent.apps.role_permissions), checked through the API as users meet it."""
+"""Who may do what with talent records (talent.permissions.ROLE_GRANTS), checked through the API as users meet it."""
 
 import pytest
 
@@ -49,9 +49,9 @@ def test_role_matrix(api, w, endpoint):
     ("talent.add_timelimit", set()),
 ])
 def test_special_rights(perm, roles):
-    from talent.apps import role_permissions
+    from talent.permissions import ROLE_GRANTS
 
-    assert {role for role, perms in role_permissions().items() if perm in perms} == roles
+    assert {role for role, perms in ROLE_GRANTS.items() if perm in perms} == roles
 
 
 def test_admin_roles_see_nothing_of_talent(w):
