@@ -8,9 +8,19 @@ keyed hash for lookup and uniqueness and a masked copy for lists (SECURITY.md "p
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ledgers import choices
+from ledgers.matching import (
+    CHOICE_CLASSES,
+    PLACE_COLUMNS,
+    ColumnMatcher,
+    MappingError,
+    SynonymColumn,
+    choice_options,
+    normalise,
+)
 from organizations.models import (
     HostPlaceOrganization,
     PartyOrganization,
@@ -549,21 +559,6 @@ class ImportBatch(PlacedModel):
 
 
 # Coded values as clerks write them (issue 14) ---------------------------------------------------------------------
-# These imports stay beside the appended model so that the concurrent split of this module merges without touching
-# its header; they join the imports at the top when it lands.
-from django.db.models import Q  # noqa: E402
-
-from ledgers.matching import (  # noqa: E402
-    CHOICE_CLASSES,
-    PLACE_COLUMNS,
-    ColumnMatcher,
-    MappingError,
-    SynonymColumn,
-    choice_options,
-    normalise,
-)
-from organizations.roles import Role, register_permissions  # noqa: E402
-
 
 class ValueSynonym(TrackedModel):
     """A word clerks write in a coded column and the option it means (issue 14: "the county's own synonyms, data,
@@ -645,10 +640,3 @@ class ValueSynonym(TrackedModel):
         self.prepare()
         super().save(*args, **kwargs)
 
-
-# County staff keep their county's synonyms; town clerks read them (they meet them in their imports).
-register_permissions({
-    Role.COUNTY_ADMIN: {f"ledgers.{a}_valuesynonym" for a in ("view", "add", "change", "delete")},
-    Role.COUNTY_STAFF: {f"ledgers.{a}_valuesynonym" for a in ("view", "add", "change")},
-    Role.TOWN_CLERK: {"ledgers.view_valuesynonym"},
-})

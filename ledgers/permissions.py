@@ -20,11 +20,14 @@ def perms(model_names, actions=ACTIONS):
 
 
 KEEPERS = perms(LEDGERS) | {UNMASK, EXPORT, IMPORT} | IMPORT_BATCHES
+# The county's own words for coded values (ValueSynonym, issue 14): county staff keep them; town clerks read them,
+# since they meet them in their imports.
+SYNONYMS = perms(("valuesynonym",), ("view", "add", "change"))
 
 ROLE_GRANTS = {
-    Role.COUNTY_ADMIN: KEEPERS,
-    Role.COUNTY_STAFF: KEEPERS,
-    Role.TOWN_CLERK: KEEPERS,
+    Role.COUNTY_ADMIN: KEEPERS | perms(("valuesynonym",)),
+    Role.COUNTY_STAFF: KEEPERS | SYNONYMS,
+    Role.TOWN_CLERK: KEEPERS | perms(("valuesynonym",), ("view",)),
     Role.VILLAGE_LIAISON: perms(("worker", "partymember", "activist"), ("view", "change"))
     | perms(("worker",), ("add",)),
     Role.ENTERPRISE_LIAISON: perms(LEDGERS, ("view", "change")),

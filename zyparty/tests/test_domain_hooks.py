@@ -11,9 +11,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
+from ledgers.permissions import UNMASK
 from organizations.apikeys import api_client_create
 from organizations.models import ApiClient, HostPlaceOrganization, Unit
-from organizations.roles import UNMASK, Role
+from organizations.roles import Role
 from tests import matrix
 from zyparty import backups, checks, events
 from zyparty.api.serializers import UnitCodeField, scoped_choices
