@@ -52,9 +52,9 @@ class RowChecks:
     """The row checks of :class:`ledgers.importing.engine.ImportRun`."""
 
     def _check_rows(self, rows, in_child=False):
-        """Apply, clean, prepare and classify ``rows``. With ``in_child`` (a forked worker, or a failed worker's rows
-        redone here) the errors, counts and prepared rows found are returned for the parent to merge, and the
-        run's own are left as they were; never touches the database either way."""
+        """Apply, clean, prepare and classify ``rows``. With ``in_child`` (a stripe of a parallel check, in a forked
+        worker or in this process) the errors, counts and prepared rows found are returned for the run to merge in
+        file order, and the run's own are left as they were; never touches the database either way."""
         if not in_child:
             return self._check_loop(rows, report=True)
         writer = self.writer
@@ -77,7 +77,7 @@ class RowChecks:
             if writer is not None:
                 writer.inserts, writer.blocks, writer.updates = saved[3]
 
-    def _check_loop(self, rows, report, offset=0):
+    def _check_loop(self, rows, report):
         """Check ``rows``, counting them and handing the good ones to the writer: runs of new rows column by column
         (the schema's ``new_rows``, when it has one), every other row — and every row that path refuses — through
         :meth:`_check_row`."""
@@ -97,9 +97,9 @@ class RowChecks:
                 found = new_rows(fresh, ctx, admit)
                 taken = iter(found.taken)
                 made = writer.rows_of(found) if writer is not None else None
-            for index, entry in enumerate(part, offset + start + 1):
+            for index, entry in enumerate(part, start + 1):
                 if report and index % PROGRESS_EVERY == 0:
-                    self.tick(min(int(index * self.progress_scale), total), total)
+                    self.tick(min(index, total), total)
                 if taken is not None and entry[5] is None and next(taken):
                     counts["new"] += 1
                     if made is not None:

@@ -3,21 +3,23 @@
 commit without a single error — write the whole file in one transaction (ledgers.importing.writing) with one IMPORT
 audit entry.
 
-From ``IMPORT_PARALLEL_MIN_ROWS`` rows on, the per-row checks run in forked worker processes (one per core,
-``IMPORT_WORKERS`` at most). A preview, or a commit on SQLite, merges what they found and then writes. A commit on
-PostgreSQL writes while it checks: the processes claim stripes of rows one at a time and a COPY running in a thread
-takes the stripes, in file order, as they are checked (:meth:`ImportRun._check_and_write`). New worker rows are made
+From ``IMPORT_PARALLEL_MIN_ROWS`` rows on, the per-row checks run in stripes of rows claimed one at a time by this
+process and forked workers (zyparty.pool; one process per core, ``IMPORT_WORKERS`` at most). A preview, or a commit
+on SQLite, merges what each stripe found in file order and then writes. A commit on PostgreSQL writes while it checks:
+a COPY running in a thread takes the stripes, in file order, as they are checked (:meth:`ImportRun._check_and_write`). New worker rows are made
 column by column (``WorkerSchema.new_rows``, proved equal to the model path), each distinct cell text converted once,
 and become COPY lines a column at a time (zyparty.bulk.csv_lines); the rows it refuses take the model path, which
 words their errors. bench/excel_bench.py measures all of it.
 """
 
 import contextlib
+import functools
 import gc
 import logging
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,18 +27,26 @@ from django.utils.translation import gettext as _
 from ledgers.importing.access import permits
 from ledgers.importing.checking import RowChecks
 from ledgers.importing.files import batch_path, remove_stored
-from ledgers.importing.parallel import Stripes, fork_map, split, worker_count
 from ledgers.importing.units import UnitsImport
 from ledgers.importing.writing import Rollback, RowWriter, Stale
 from ledgers.models import ImportBatch, ImportStatus
 from ledgers.schemas import KIND_LABELS, ImportContext, masked_cell, schema_for
 from organizations.models import Unit
-from zyparty import audit, bulk, events, excel
+from zyparty import audit, bulk, events, excel, pool
 from zyparty.models import AuditAction
 
 logger = logging.getLogger(__name__)
 
 MAX_STORED_ERRORS = 20_000
+STRIPE_ROWS = 2_000  # rows in a stripe: claimed, checked and handed back (to the COPY, on PostgreSQL) at a time
+
+
+def worker_count(rows) -> int:
+    """Processes for the row checks (zyparty.pool.process_count): 1 below ``IMPORT_PARALLEL_MIN_ROWS`` rows or in a
+    process running other threads, else one per core up to ``IMPORT_WORKERS``. Large files reach this in the Celery
+    worker or ``manage.py import_ledger``; a web request hands them to a job first (IMPORT_ASYNC_ROWS)."""
+    return pool.process_count(rows, minimum=getattr(settings, "IMPORT_PARALLEL_MIN_ROWS", 10_000),
+                              most=getattr(settings, "IMPORT_WORKERS", 4))
 
 
 # Results ----------------------------------------------------------------------------------------------------------
@@ -308,92 +318,68 @@ class ImportRun(RowChecks, UnitsImport):
         self.ctx = ctx
         self.total_rows = total
         self.writer = RowWriter(model, self.user) if self.commit else None
-        parts = worker_count(len(work))
-        if self.writer is not None and parts > 1 and connection.vendor == "postgresql" and not self.prepare_only:
-            self._check_and_write(Stripes(self._check_rows, work, parts))
+        processes = worker_count(len(work))
+        if processes == 1:
+            self._check_rows(work)  # straight into this run
+        elif self.writer is not None and connection.vendor == "postgresql" and not self.prepare_only:
+            self._check_and_write(work, processes)
             return
-        chunks = split(work, parts)
-        self.progress_scale = len(chunks)
-        partials = fork_map(self._check_rows, chunks)
-        for partial in partials[1:]:  # partials[0] was checked here, straight into self
-            self._merge(partial)
+        else:
+            self._check_in_stripes(work, processes)
         self._lap("check")
         self.tick(total, total, _("校验完成"))
         if self.writer is not None and self.error_count == 0 and not self.prepare_only:
             self._write(self.writer)
 
-    def _check_and_write(self, stripes):
-        """A large commit on PostgreSQL: this process and the forked workers of ``stripes`` check the rows while a
-        COPY, running in a thread of this process, writes them — the database writes while the processes check. Each
-        process claims a stripe of rows at a time (:class:`Stripes`: a process slowed by the database or by the
-        machine simply takes fewer), and the COPY receives the stripes in file order as soon as each is checked, so
-        ids follow the file. Any error anywhere rolls the whole transaction back (all or nothing), after every row
-        has been checked so that the clerk sees every error."""
-        try:
-            self._check_and_write_stripes(stripes)
-        finally:
-            stripes.stop()
+    def _stripes(self, work, processes):
+        """This process and forked workers checking stripes of ``work`` (zyparty.pool): each stripe's findings come
+        back apart (``_check_rows(…, in_child=True)``), in file order."""
+        return pool.Stripes(functools.partial(self._check_rows, in_child=True), work, processes=processes,
+                            step=STRIPE_ROWS)
 
-    def _check_and_write_stripes(self, stripes):
-        writer, total, step = self.writer, self.total_rows, stripes.step
-        inbox = stripes.receive()
-        checked, blocks = set(), {}
-        running, written = len(stripes.workers), 0
+    def _check_in_stripes(self, work, processes):
+        """A preview, or a commit written after the check (SQLite): the stripes' findings merged in file order, so that
+        the new rows and the changed rows, each kept apart, stay in the order of the file."""
+        with self._stripes(work, processes) as stripes:
+            for _index, found in stripes.results():
+                self._merge(found)
+                self.tick(stripes.done, self.total_rows)
 
-        def absorb(wait):
-            nonlocal running
-            while running and (wait or not inbox.empty()):
-                item = inbox.get()
-                if item is None:  # a worker has finished
-                    running -= 1
-                elif item[1] is not None:  # None: the worker failed on this stripe; it is redone below
-                    self._merge(item[1])
-                    blocks[item[0]] = self._take_blocks()
-                    checked.add(item[0])
-
-        def check_here(index):
-            self._merge(self._check_rows(stripes.rows[index], in_child=True))
-            blocks[index] = self._take_blocks()
-            checked.add(index)
-
-        def feed(copy):
-            nonlocal written
-            while written in blocks:
-                for block in blocks.pop(written):
-                    copy.put(block)
-                written += 1
-            self.tick(min(len(checked) * step, total), total)
-
-        try:
-            with transaction.atomic():
-                copy = bulk.CopyWriter(self.schema.model, writer.insert_columns)
-                try:
-                    with connection.execute_wrapper(no_queries_now):  # the COPY has the connection
-                        while (index := stripes.claims.take()) is not None:
-                            check_here(index)
-                            absorb(wait=False)
-                            feed(copy)
-                        absorb(wait=True)
-                        for index in range(len(stripes.rows)):  # stripes a failed worker had claimed
-                            if index not in checked:
-                                check_here(index)
-                        feed(copy)
-                finally:
-                    copy.close()
-                self._lap("check")
-                self.tick(total, total, _("校验完成"))
-                if self.error_count:
-                    raise Rollback
-                self.tick(total, total, _("正在写入数据库"))
-                writer.flush()  # the changed rows
-                self._lap("write")
-                self._audit()
-                self._mark_committed()
-                self.written = True
-        except Rollback:
-            self.written = False
-        except (Stale, IntegrityError, DataError) as exc:
-            self._write_failed(exc)
+    def _check_and_write(self, work, processes):
+        """A large commit on PostgreSQL: this process and forked workers check stripes of rows while a COPY, running
+        in a thread of this process, writes them — the database writes while the processes check. Each process
+        claims a stripe at a time (a process slowed by the database or by the machine simply takes fewer), and the
+        COPY receives the stripes in file order as soon as each is checked, so ids follow the file. Any error anywhere
+        rolls the whole transaction back (all or nothing), after every row has been checked so that the clerk sees
+        every error."""
+        writer, total = self.writer, self.total_rows
+        with self._stripes(work, processes) as stripes:  # forked here, before the COPY starts its thread
+            try:
+                with transaction.atomic():
+                    copy = bulk.CopyWriter(self.schema.model, writer.insert_columns)
+                    try:
+                        with connection.execute_wrapper(no_queries_now):  # the COPY has the connection
+                            for _index, found in stripes.results():
+                                self._merge(found)
+                                for block in self._take_blocks():
+                                    copy.put(block)
+                                self.tick(stripes.done, total)
+                    finally:
+                        copy.close()
+                    self._lap("check")
+                    self.tick(total, total, _("校验完成"))
+                    if self.error_count:
+                        raise Rollback
+                    self.tick(total, total, _("正在写入数据库"))
+                    writer.flush()  # the changed rows
+                    self._lap("write")
+                    self._audit()
+                    self._mark_committed()
+                    self.written = True
+            except Rollback:
+                self.written = False
+            except (Stale, IntegrityError, DataError) as exc:
+                self._write_failed(exc)
 
     def _take_blocks(self):
         """The COPY text gathered so far, taken out of the writer — none once any row has an error (the transaction

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from ledgers import workflows
-from ledgers.importing import engine, parallel
+from ledgers.importing import engine
 from ledgers.models import Activist, HostEnterprise, ImportBatch, ImportStatus, PartyMember, Worker
 from organizations.models import Unit
 from organizations.roles import Role
@@ -333,7 +333,7 @@ def test_large_files_are_checked_in_parallel_processes_with_the_same_result(worl
     """Above IMPORT_PARALLEL_MIN_ROWS the rows are checked in forked workers; errors keep file order, counts add up,
     and what is written is the same as a serial check would write."""
     settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 10, 3
-    assert parallel.worker_count(40) == min(3, __import__("os").cpu_count())
+    assert engine.worker_count(40) == min(3, __import__("os").cpu_count())
     rows = [worker_row(姓名=f"并行{i}", 身份证号=id_number()) for i in range(40)]
     rows[5]["联系电话"], rows[33]["外出时间"] = "123", "2020.2.30"
     rows.append(worker_row(身份证号=world.workers["a"].id_number, 姓名="张三", 就业技能="焊工"))
@@ -423,7 +423,7 @@ def test_a_commit_checked_while_written_keeps_file_order_and_all_or_nothing(worl
     rows = [worker_row(姓名=f"顺序{i}", 身份证号=id_number()) for i in range(60)]
     for index in bad:
         rows[index]["联系电话"] = "123"
-    monkeypatch.setattr(parallel, "COPY_STEP", 5)  # this process's rows reach the COPY before the worker is done
+    monkeypatch.setattr(engine, "STRIPE_ROWS", 5)  # this process's rows reach the COPY before the worker is done
     monkeypatch.setattr(engine, "MAX_STORED_ERRORS", 10)  # the first ten errors of the file are the ones kept
     streamed = []
     original = engine.ImportRun._check_and_write
@@ -447,7 +447,7 @@ def test_a_worker_that_fails_leaves_its_stripes_to_the_main_process(world, clerk
     """A forked worker whose check raises (it says so, and stops claiming) or that dies outright (its pipe just
     ends): the main process checks the stripes it took, and the commit is the one a healthy worker makes."""
     settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 10, 2
-    monkeypatch.setattr(parallel, "COPY_STEP", 5)
+    monkeypatch.setattr(engine, "STRIPE_ROWS", 5)
     main = os.getpid()
     original = engine.ImportRun._check_rows
 
