@@ -137,21 +137,22 @@ def step_parse(path):
 def step_copy(path):
     """COPY alone: the same rows as COPY text (prepared and rendered beforehand, not timed), written into the empty
     worker table and committed (then truncated again)."""
+    from django.conf import settings
     from django.db import connection, transaction
 
     from ledgers import workflows
+    from ledgers.importing.engine import ImportRun
+    from ledgers.importing.files import remove_file
     from ledgers.models import Worker
     from organizations.models import Unit
     from zyparty.bulk import copy_block
-
-    from django.conf import settings
 
     settings.IMPORT_PARALLEL_MIN_ROWS = 10**9  # prepared here, in one process
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE ledgers_worker CASCADE")  # a previous round's commit left its rows
     county = Unit.objects.get(code="610924")
     batch = workflows.ledger_import_store(user=None, kind="workers", file=path, unit=county)
-    run = workflows._ImportRun(batch, None, commit=True, prepare_only=True)
+    run = ImportRun(batch, None, commit=True, prepare_only=True)
     run._run_ledger(workflows.batch_path(batch))
     writer = run.writer
     writer.pack()  # COPY's input, made beforehand: the rows' lines as the import makes them
@@ -165,7 +166,7 @@ def step_copy(path):
         cursor.execute("SELECT count(*) FROM ledgers_worker")
         written = cursor.fetchone()[0]
         cursor.execute("TRUNCATE ledgers_worker CASCADE")
-    workflows._remove_file(batch)
+    remove_file(batch)
     return {"seconds": seconds, "rows": written, "peak_mb": peak_mb()}
 
 

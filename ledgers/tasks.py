@@ -12,7 +12,9 @@ from celery import shared_task
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils.translation import gettext as _
 
+from ledgers import workflows
 from ledgers.models import ImportBatch, ImportStatus
+from organizations.models import User
 from zyparty import context, jobs
 from zyparty.models import BackgroundJob, JobStatus
 
@@ -26,9 +28,6 @@ CLEANUP_TASK = "ledgers.cleanup_imports"
 def import_batch(self, batch_id, action, job_id, user_id=None):
     """``action`` is "check" (the preview) or "commit". An unexpected error puts the batch back where a retry can
     take it (nothing was written: the commit is one transaction) and, after the last retry, fails the job."""
-    from ledgers import workflows
-    from organizations.models import User
-
     batch = ImportBatch.objects.select_related("unit", "user").filter(pk=batch_id).first()
     job = BackgroundJob.objects.filter(pk=job_id).first()
     if batch is None or job is None or job.status in (JobStatus.DONE, JobStatus.FAILED):
@@ -78,9 +77,7 @@ def import_batch(self, batch_id, action, job_id, user_id=None):
 @shared_task(base=jobs.ReliableTask, name=CLEANUP_TASK)
 def cleanup_imports():
     """Remove uploads left uncommitted for a day (SECURITY.md "uploads": temp files removed)."""
-    from ledgers.workflows import ledger_import_cleanup
-
-    return ledger_import_cleanup()
+    return workflows.ledger_import_cleanup()
 
 
 def _progress_writer(job_id):

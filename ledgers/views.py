@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ledgers import workflows
+from ledgers import tasks, workflows
 from ledgers.models import ImportBatch, ImportStatus
 from ledgers.schemas import KIND_LABELS
 from organizations.models import Unit
@@ -83,9 +83,7 @@ def import_index(request):
                 return render(request, "ledgers/import_index.html", _index_context(
                     request, kinds, units, default, kind), status=403)
             if workflows.needs_job(batch):
-                from ledgers.tasks import start_import_job
-
-                start_import_job(batch=batch, action="check", user=request.user)
+                tasks.start_import_job(batch=batch, action="check", user=request.user)
                 return redirect("ledgers:import-progress", pk=batch.pk)
             workflows.ledger_import_check(batch=batch, user=request.user)
             return redirect("ledgers:import-batch", pk=batch.pk)
@@ -124,9 +122,7 @@ def batch_commit(request, pk):
         messages.error(request, _("该批次当前不能提交（%(s)s）。") % {"s": batch.get_status_display()})
         return redirect("ledgers:import-batch", pk=batch.pk)
     if workflows.needs_job(batch):
-        from ledgers.tasks import start_import_job
-
-        start_import_job(batch=batch, action="commit", user=request.user)
+        tasks.start_import_job(batch=batch, action="commit", user=request.user)
         return redirect("ledgers:import-progress", pk=batch.pk)
     result = workflows.ledger_import_commit(user=request.user, batch=batch)
     if result.committed:

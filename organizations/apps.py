@@ -9,8 +9,11 @@ class OrganizationsConfig(AppConfig):
     def ready(self):
         # The roles are defined by this app; its own grants and the administrators' are composed like every app's
         # (organizations.roles, "How the grants compose").
-        from organizations import permissions, roles  # noqa: PLC0415 — grants are registered in ready()
-        from organizations import signals  # noqa: F401, PLC0415 — receivers import the models, loaded only by now
+        from organizations import (  # noqa: PLC0415 — grants are registered in ready()
+            permissions,
+            roles,
+            signals,  # noqa: F401, PLC0415 — receivers import the models, loaded only by now
+        )
 
         roles.grant_administrators(permissions.ADMINISTRATOR_GRANTS)
         roles.register_permissions(permissions.ROLE_GRANTS)

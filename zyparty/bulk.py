@@ -12,7 +12,6 @@ import threading
 
 from django.db import connection
 
-
 # The csv module quotes a field holding a character of its line terminator, and only those: with CR LF, a cell's own
 # line break of either kind is quoted, where with LF alone a bare CR (calamine reads Excel's _x000D_ as one) would
 # end COPY's line in the middle of a field. COPY takes the line ending of the first line for all of them.

@@ -12,7 +12,8 @@ from talent.api.views import routes as talent_routes
 from zyparty import jobs_views, views
 
 router = DefaultRouter(trailing_slash=True)
-for prefix, viewset in [*organization_routes, *ledger_routes, *service_routes, *talent_routes]:
+# dict(): a later app's viewset for a prefix takes the earlier one's place (ledgers' units add the units import)
+for prefix, viewset in dict([*organization_routes, *ledger_routes, *service_routes, *talent_routes]).items():
     router.register(prefix, viewset, basename=prefix)
 
 admin.site.site_header = "农民工党建工作平台"

@@ -26,7 +26,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from ledgers import workflows
+from ledgers import tasks, workflows
 from ledgers.models import ImportBatch
 from organizations.models import Unit
 from zyparty import excel
@@ -144,9 +144,7 @@ class ExcelImportActions:
         except workflows.ImportRefused as exc:
             raise exceptions.PermissionDenied(str(exc))
         if workflows.needs_job(batch):
-            from ledgers.tasks import start_import_job
-
-            job = start_import_job(batch=batch, action="check" if dry_run else "commit", user=request.user)
+            job = tasks.start_import_job(batch=batch, action="check" if dry_run else "commit", user=request.user)
             return Response({"batch": batch.pk, "job": job.pk, "status": batch.status, "rows": batch.rows,
                              "status_url": request.build_absolute_uri(self._batch_url(batch))},
                             status=status.HTTP_202_ACCEPTED)

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from ledgers.models import Activist, HostEnterprise, PartyMember, Worker
 from organizations.models import HostPlaceOrganization, PartyOrganization
-from zyparty import regions
+from zyparty import regions, validators
 from zyparty.api.serializers import MaskedField, ModelCleanSerializer, UnitCodeField
 from zyparty.masking import mask_phone, mask_text
 
@@ -28,10 +28,8 @@ class PersonSerializer(ModelCleanSerializer):
         return super().validate(attrs)
 
     def validate_id_number(self, value):
-        from zyparty.validators import validate_id_number
-
         try:
-            number = validate_id_number(value)
+            number = validators.validate_id_number(value)
         except Exception as exc:  # django ValidationError → field message
             raise serializers.ValidationError(getattr(exc, "messages", [str(exc)]))
         message = self.Meta.model.id_number_clash(number, None if self.instance is None else self.instance.pk)

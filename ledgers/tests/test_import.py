@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from ledgers import workflows
+from ledgers.importing import engine
 from ledgers.models import Activist, HostEnterprise, ImportBatch, ImportStatus, PartyMember, Worker
 from organizations.models import Unit
 from organizations.roles import Role
@@ -332,7 +333,7 @@ def test_large_files_are_checked_in_parallel_processes_with_the_same_result(worl
     """Above IMPORT_PARALLEL_MIN_ROWS the rows are checked in forked workers; errors keep file order, counts add up,
     and what is written is the same as a serial check would write."""
     settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 10, 3
-    assert workflows._worker_count(40) == min(3, __import__("os").cpu_count())
+    assert engine.worker_count(40) == min(3, __import__("os").cpu_count())
     rows = [worker_row(姓名=f"并行{i}", 身份证号=id_number()) for i in range(40)]
     rows[5]["联系电话"], rows[33]["外出时间"] = "123", "2020.2.30"
     rows.append(worker_row(身份证号=world.workers["a"].id_number, 姓名="张三", 就业技能="焊工"))
@@ -395,17 +396,17 @@ def test_written_values_survive_the_copy_framing(world, clerk, tmp_path, setting
 def test_a_commit_checked_while_written_keeps_file_order_and_all_or_nothing(world, clerk, tmp_path, settings, bad,
                                                                             monkeypatch):
     """On PostgreSQL a large commit checks its last rows inside the COPY that writes the file while a forked worker
-    checks the first ones (workflows._ImportRun._check_and_write); elsewhere the rows are written after the check.
+    checks the first ones (engine.ImportRun._check_and_write); elsewhere the rows are written after the check.
     Either way: records in file order, every error in file order, and nothing written when any row is bad."""
     settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 10, 2
     rows = [worker_row(姓名=f"顺序{i}", 身份证号=id_number()) for i in range(60)]
     for index in bad:
         rows[index]["联系电话"] = "123"
-    monkeypatch.setattr(workflows, "COPY_STEP", 5)  # this process's rows reach the COPY before the worker is done
-    monkeypatch.setattr(workflows, "MAX_STORED_ERRORS", 10)  # the first ten errors of the file are the ones kept
+    monkeypatch.setattr(engine, "STRIPE_ROWS", 5)  # this process's rows reach the COPY before the worker is done
+    monkeypatch.setattr(engine, "MAX_STORED_ERRORS", 10)  # the first ten errors of the file are the ones kept
     streamed = []
-    original = workflows._ImportRun._check_and_write
-    monkeypatch.setattr(workflows._ImportRun, "_check_and_write",
+    original = engine.ImportRun._check_and_write
+    monkeypatch.setattr(engine.ImportRun, "_check_and_write",
                         lambda run, *args: streamed.append(1) or original(run, *args))
     result = commit(clerk, workbook_file(tmp_path / "o.xlsx", rows), world.town_a)
     assert streamed == ([1] if connection.vendor == "postgresql" else [])
@@ -425,9 +426,9 @@ def test_a_worker_that_fails_leaves_its_stripes_to_the_main_process(world, clerk
     """A forked worker whose check raises (it says so, and stops claiming) or that dies outright (its pipe just
     ends): the main process checks the stripes it took, and the commit is the one a healthy worker makes."""
     settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 10, 2
-    monkeypatch.setattr(workflows, "COPY_STEP", 5)
+    monkeypatch.setattr(engine, "STRIPE_ROWS", 5)
     main = os.getpid()
-    original = workflows._ImportRun._check_rows
+    original = engine.ImportRun._check_rows
 
     def failing(run, rows, in_child=False):
         if os.getpid() != main:
@@ -436,7 +437,7 @@ def test_a_worker_that_fails_leaves_its_stripes_to_the_main_process(world, clerk
             raise RuntimeError("the worker broke")
         return original(run, rows, in_child)
 
-    monkeypatch.setattr(workflows._ImportRun, "_check_rows", failing)
+    monkeypatch.setattr(engine.ImportRun, "_check_rows", failing)
     rows = [worker_row(姓名=f"接手{i}", 身份证号=id_number()) for i in range(60)]
     result = commit(clerk, workbook_file(tmp_path / "w.xlsx", rows), world.town_a)
     assert result.committed and result.new == 60 and result.error_count == 0
@@ -454,13 +455,13 @@ def test_a_clash_found_by_the_database_during_a_streamed_commit_writes_nothing(w
     rows = [worker_row(姓名=f"冲突{i}", 身份证号=id_number()) for i in range(40)]
     clash = Worker.objects.get(pk=world.workers["a2"].pk)
     path = workbook_file(tmp_path / "x.xlsx", rows)
-    original = workflows._ImportRun._check_and_write
+    original = engine.ImportRun._check_and_write
 
     def registered_meanwhile(run, *args):
         Worker.objects.filter(pk=clash.pk).update(id_digest=crypto.digest(rows[-1]["身份证号"]))
         return original(run, *args)
 
-    monkeypatch.setattr(workflows._ImportRun, "_check_and_write", registered_meanwhile)
+    monkeypatch.setattr(engine.ImportRun, "_check_and_write", registered_meanwhile)
     result = commit(clerk, path, world.town_a)
     assert not result.committed and [e["code"] for e in result.errors] == ["conflict"]
     assert not Worker.objects.filter(name__startswith="冲突").exists()
@@ -473,7 +474,7 @@ def test_the_errors_kept_are_the_first_of_the_file_even_when_found_last(world, c
     """The key checks find the duplicates of rows 4 and 6 before the row checks reach row 2: with room for two
     errors, rows 2 and 4 are the ones kept, and all three are counted."""
     settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 2, workers
-    monkeypatch.setattr(workflows, "MAX_STORED_ERRORS", 2)
+    monkeypatch.setattr(engine, "MAX_STORED_ERRORS", 2)
     first, second = id_number(), id_number()
     rows = [worker_row(联系电话="12345"), worker_row(身份证号=first), worker_row(身份证号=first),
             worker_row(身份证号=second), worker_row(身份证号=second)]
@@ -487,14 +488,14 @@ def test_a_failure_in_the_main_process_leaves_no_worker_behind(world, clerk, tmp
     a pipe nobody reads (a Celery retry would leave one more each time)."""
     settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 10, 2
     main = os.getpid()
-    original = workflows._ImportRun._check_rows
+    original = engine.ImportRun._check_rows
 
     def failing_here(run, rows, in_child=False):
         if os.getpid() == main:
             raise RuntimeError("the main process broke")
         return original(run, rows, in_child)
 
-    monkeypatch.setattr(workflows._ImportRun, "_check_rows", failing_here)
+    monkeypatch.setattr(engine.ImportRun, "_check_rows", failing_here)
     rows = [worker_row(姓名=f"留下{i}", 身份证号=id_number()) for i in range(3000)]
     with pytest.raises(RuntimeError):
         commit(clerk, workbook_file(tmp_path / "m.xlsx", rows), world.town_a)
@@ -509,13 +510,13 @@ def test_a_clash_found_by_the_database_in_a_small_commit_writes_nothing(world, c
     the conflict message."""
     rows = [worker_row(姓名=f"小冲突{i}", 身份证号=id_number()) for i in range(3)]
     clash = Worker.objects.get(pk=world.workers["a2"].pk)
-    original = workflows._ImportRun._write
+    original = engine.ImportRun._write
 
     def registered_meanwhile(run, writer):
         Worker.objects.filter(pk=clash.pk).update(id_digest=crypto.digest(rows[-1]["身份证号"]))
         return original(run, writer)
 
-    monkeypatch.setattr(workflows._ImportRun, "_write", registered_meanwhile)
+    monkeypatch.setattr(engine.ImportRun, "_write", registered_meanwhile)
     result = commit(clerk, workbook_file(tmp_path / "y.xlsx", rows), world.town_a)
     assert not result.committed and [e["code"] for e in result.errors] == ["conflict"]
     assert not Worker.objects.filter(name__startswith="小冲突").exists()

@@ -13,7 +13,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledgers import workflows
+from ledgers.importing import access, checking, writing
 from ledgers.models import Worker
 from ledgers.schemas import ImportContext, RowErrors, schema_for
 from tests.factories import bad_checksum, credit_code, id_number
@@ -23,7 +23,7 @@ from zyparty.fields import EncryptedTextField
 pytestmark = pytest.mark.django_db
 
 SCHEMA = schema_for("workers")
-COMPARED = [f.attname for f in Worker._meta.concrete_fields if f.attname not in workflows.AUDIT_COLUMNS]
+COMPARED = [f.attname for f in Worker._meta.concrete_fields if f.attname not in checking.AUDIT_COLUMNS]
 FRESH_ID = id_number(datetime.date(1985, 3, 9))
 FRESH_CODE = credit_code("440306")
 BAD_CODE = FRESH_CODE[:-1] + ("0" if FRESH_CODE[-1] != "0" else "1")
@@ -70,8 +70,8 @@ def _row():
 
 
 def _model_path(cells, ctx, key):
-    """What the import's model path does with a new row (workflows._ImportRun._check_loop): obj, or None on errors."""
-    obj = workflows._new_instance_factory(Worker)()
+    """What the import's model path does with a new row (ledgers.importing.engine.ImportRun._check_loop): obj, or None on errors."""
+    obj = checking.new_instance_factory(Worker)()
     errors = RowErrors()
     if excel.cell_text(cells.get("记录编号", "")):
         return None
@@ -89,7 +89,7 @@ def _model_path(cells, ctx, key):
 
 
 def _admit(ctx):
-    return lambda obj: workflows._within_unit(ctx.unit, obj)
+    return lambda obj: access.within_unit(ctx.unit, obj)
 
 
 def _entries(rows, enterprise_code):
@@ -134,7 +134,7 @@ def test_new_rows_accepts_what_the_model_path_accepts_and_leaves_the_same_values
 
 
 def test_the_writer_makes_the_same_database_rows_of_either_path(contexts):
-    """``_RowWriter.rows_of`` (columns zipped, or on PostgreSQL rendered as COPY lines a column at a time) and
+    """``RowWriter.rows_of`` (columns zipped, or on PostgreSQL rendered as COPY lines a column at a time) and
     ``add_new`` (one instance) give the same rows, encrypted columns compared by their plain text (every ciphertext
     has its own nonce)."""
     ctx = contexts[0][0]
@@ -146,7 +146,7 @@ def test_the_writer_makes_the_same_database_rows_of_either_path(contexts):
     entries = _entries(rows, contexts[1])
     found = SCHEMA.new_rows(entries, ctx, _admit(ctx))
     assert found.taken == [True, True, True, False, True, True, True, True]
-    writer = workflows._RowWriter(Worker, None)
+    writer = writing.RowWriter(Worker, None)
     made = list(writer.rows_of(found))
     for index, entry in enumerate(entries):
         if found.taken[index]:

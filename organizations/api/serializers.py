@@ -9,11 +9,13 @@ from organizations.models import (
     ServicePoint,
     Unit,
 )
-from ledgers.models import HostEnterprise
 from zyparty.api.serializers import MaskedField, ModelCleanSerializer, UnitCodeField
 from zyparty.validators import validate_phone
 
 AUDIT_FIELDS = ["created_at", "updated_at", "version"]
+# The host enterprises (ledgers.HostEnterprise), reached through organizations' own foreign key rather than imported:
+# the organizations layer sits below the ledgers.
+ENTERPRISES = ServicePoint._meta.get_field("enterprise").related_model.objects.all()
 
 
 def phone_field(masked_source):
@@ -72,8 +74,8 @@ class ServicePointSerializer(ModelCleanSerializer):
     unit = UnitCodeField()
     county = UnitCodeField(read_only=True)
     town = UnitCodeField(read_only=True)
-    enterprise = serializers.SlugRelatedField(slug_field="credit_code", queryset=HostEnterprise.objects.all(),
-                                              required=False, allow_null=True)
+    enterprise = serializers.SlugRelatedField(slug_field="credit_code", queryset=ENTERPRISES, required=False,
+                                              allow_null=True)
     head_phone = phone_field("head_phone_masked")
 
     class Meta:
@@ -84,7 +86,7 @@ class ServicePointSerializer(ModelCleanSerializer):
 
 class InstructorSerializer(ModelCleanSerializer):
     county = UnitCodeField()
-    enterprise = serializers.SlugRelatedField(slug_field="credit_code", queryset=HostEnterprise.objects.all())
+    enterprise = serializers.SlugRelatedField(slug_field="credit_code", queryset=ENTERPRISES)
     phone = phone_field("phone_masked")
 
     class Meta:

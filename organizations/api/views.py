@@ -1,4 +1,3 @@
-from ledgers.api.excel import ExcelImportActions
 from organizations import filters
 from organizations.api import serializers
 from organizations.models import (
@@ -13,10 +12,8 @@ from organizations.models import (
 from zyparty.api.views import ScopedViewSet
 
 
-class UnitViewSet(ExcelImportActions, ScopedViewSet):
+class UnitViewSet(ScopedViewSet):
     """行政区划（县 6 位、乡镇 9 位、村（社区）12 位代码）。"""
-
-    ledger_kind = "units"  # POST units/import/ and GET units/template/ (ledgers.api.excel; CONTRACT.md "units")
 
     queryset = Unit.objects.all()
     serializer_class = serializers.UnitSerializer

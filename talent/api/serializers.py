@@ -9,8 +9,8 @@ from organizations.models import HostPlaceOrganization, PartyOrganization
 from talent import choices, rules
 from talent.models import (
     Appointment,
-    CultivationStage,
     Award,
+    CultivationStage,
     DevelopmentCase,
     DevelopmentStep,
     Nomination,

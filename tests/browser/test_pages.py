@@ -8,8 +8,8 @@ import pytest
 from django.test import override_settings
 
 from organizations.roles import Role
-from tests.browser.conftest import CHROMIUM, log_in
 from tests import factories
+from tests.browser.conftest import CHROMIUM, log_in
 from tests.factories import World, id_number, workbook_file, worker_row
 from zyparty import jobs
 from zyparty.models import BackgroundJob, OutboxMessage

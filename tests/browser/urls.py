@@ -2,9 +2,9 @@
 (templates/includes/progress.html with static/zyparty/progress.js) is exercised in a real browser on its own."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template import engines
-from django.http import HttpResponse
 from django.urls import path
 
 from zyparty.models import BackgroundJob

@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 from stdnum.cn import ric
 
