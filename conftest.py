@@ -1,6 +1,7 @@
 """Shared fixtures: a small county with two towns, users of every role, and API clients."""
 
 import pytest
+from rest_framework.test import APIClient
 
 from tests.factories import World
 
@@ -12,6 +13,4 @@ def world(db):
 
 @pytest.fixture
 def api():
-    from rest_framework.test import APIClient
-
     return APIClient()

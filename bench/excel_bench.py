@@ -234,7 +234,7 @@ def run_step(step, **extra):
     for key, value in extra.items():
         command += [f"--{key}", str(value)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
+    line = next((out for out in done.stdout.splitlines() if out.startswith("RESULT ")), None)
     if done.returncode or line is None:
         sys.exit(f"step {step} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     result = json.loads(line[len("RESULT "):])

@@ -1,6 +1,7 @@
 """One FilterSet per ledger, used by the API, the clerk pages and exports alike."""
 
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ledgers import choices
@@ -36,8 +37,6 @@ class WorkerFilterSet(PersonFilterSet):
         return queryset.filter(destination_code=code)
 
     def filter_left_behind(self, queryset, name, value):
-        from django.db.models import Q
-
         q = Q(left_behind_children=True) | Q(left_behind_elderly=True) | Q(left_behind_spouse=True)
         return queryset.filter(q) if value else queryset.exclude(q)
 

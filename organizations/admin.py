@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from organizations import filters
+from organizations.apikeys import api_client_revoke
 from organizations.models import (
     ApiClient,
     CoManagementAgreement,
@@ -17,7 +18,9 @@ from organizations.models import (
     User,
 )
 from organizations.roles import ADMIN_ROLES, Role
+from zyparty import audit
 from zyparty.admin import MaskedPhonesAdmin, ScopedAdmin, UnitListFilter
+from zyparty.models import AuditAction
 
 
 @admin.register(Unit)
@@ -228,8 +231,6 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("吊销所选密钥"), permissions=["change"])
     def revoke_selected(self, request, queryset):
-        from organizations.apikeys import api_client_revoke
-
         revoked = 0
         for client in queryset.filter(revoked_at__isnull=True):
             api_client_revoke(client=client, reason="admin")
@@ -239,9 +240,6 @@ class ApiClientAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and form.changed_data:
-            from zyparty import audit
-            from zyparty.models import AuditAction
-
             audit.record(AuditAction.KEY, obj, detail="changed", changes={"changed": {
                 name: [str(form.initial.get(name)), str(form.cleaned_data.get(name))] for name in form.changed_data}})
 

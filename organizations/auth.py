@@ -2,7 +2,10 @@
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from organizations.roles import ROLE_PERMISSIONS
 
@@ -40,7 +43,6 @@ def user_sessions_end(*, user) -> int:
 
     Sessions are stored in the database (Django's default engine) and keyed by session id, not by user, so the live
     ones are decoded and matched; a county's portal has at most a few thousand at a time."""
-    from django.contrib.sessions.models import Session
 
     doomed = []
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500):
@@ -56,14 +58,9 @@ class NotUsernameValidator:
     口令复杂度). Django's similarity check misses a username inside a longer password; this does not."""
 
     def validate(self, password, user=None):
-        from django.core.exceptions import ValidationError
-        from django.utils.translation import gettext as _
-
         username = (getattr(user, "username", "") or "").strip().lower()
         if len(username) >= 3 and username in (password or "").lower():
             raise ValidationError(_("密码不能包含用户名。"), code="password_contains_username")
 
     def get_help_text(self):
-        from django.utils.translation import gettext as _
-
         return _("密码不能包含用户名。")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organizations import choices
-from organizations.roles import ADMIN_ROLES, Role
+from organizations.roles import ADMIN_ROLES, UNIT_ROLES, Role
 from zyparty import regions
 from zyparty.fields import EncryptedTextField
 from zyparty.masking import mask_phone
@@ -258,7 +258,6 @@ class User(EncryptedPhones, AbstractUser):
 
     def clean(self):
         super().clean()
-        from organizations.roles import UNIT_ROLES
 
         needed = UNIT_ROLES.get(self.role)
         if needed and (self.unit is None or self.unit.level != needed):

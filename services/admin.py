@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from organizations.models import PartyOrganization
 from services import choices, workflows
 from services.models import (
     ActivistInspection,
@@ -30,6 +31,7 @@ from services.models import (
     TrainingAttendee,
     VideoLesson,
 )
+from zyparty import scoping
 from zyparty.admin import ScopedAdmin, UnitListFilter
 from zyparty.api.serializers import scoped_choices
 
@@ -492,8 +494,6 @@ class RelationTransferAdmin(PersonLinkedAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "to_organization":
             # Transfers go to other towns' organizations by nature: the whole county may receive (see the API).
-            from organizations.models import PartyOrganization
-            from zyparty import scoping
 
             if not scoping.scope_of(request.user).everything:
                 unit = getattr(request.user, "unit", None)

@@ -8,10 +8,10 @@ class ServicesConfig(AppConfig):
 
     def ready(self):
         from organizations.roles import register_permissions  # noqa: PLC0415 — grants are registered in ready()
-        from services import (
-            metrics,  # noqa: F401  (quota metrics: agreement_liaisons, outpost_secretary_trainings)
-            tasks,  # noqa: F401  (registered before anything enqueues them, eager mode included)
-        )
+
+        # Quota metrics (agreement_liaisons, outpost_secretary_trainings) and tasks register themselves on import,
+        # before anything enqueues them (eager mode included); models are loaded only by ready().
+        from services import metrics, tasks  # noqa: F401, PLC0415 — registration at ready(), models loaded by now
         from services.permissions import ROLE_GRANTS  # noqa: PLC0415 — grants are registered in ready()
 
         register_permissions(ROLE_GRANTS)  # who may do what with the services records (organizations.roles)

@@ -4,8 +4,8 @@ without a settings change."""
 
 from django.utils.functional import SimpleLazyObject
 
+from services.templatetags.services_notices import unread_count
+
 
 def notices(request):
-    from services.templatetags.services_notices import unread_count
-
     return {"unread_notice_count": SimpleLazyObject(lambda: unread_count(request))}

@@ -2,8 +2,10 @@
 from zyparty.filters.BaseFilterSet)."""
 
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from organizations.models import Unit
 from services import choices
 from services.models import (
     ActivistInspection,
@@ -23,6 +25,7 @@ from services.models import (
     VideoLesson,
 )
 from zyparty.filters import BaseFilterSet
+from zyparty.validators import normalize_code
 
 
 def date_range(field, after_label, before_label):
@@ -180,10 +183,7 @@ class RelationTransferFilterSet(BaseFilterSet):
 
     def filter_unit(self, queryset, name, value):
         """A town sees transfers of its members and transfers into its organizations (town or to_town)."""
-        from django.db.models import Q
 
-        from organizations.models import Unit
-        from zyparty.validators import normalize_code
 
         unit = Unit.objects.filter(code=normalize_code(value)).first()
         if unit is None:

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from organizations.models import User
 from organizations.roles import Role
+from services.choices import NoticeKind, TransferStatus
+from services.models import RelationTransfer, ServiceCase
 from zyparty import jobs, scoping
 
 COUNTY_ROLES = (Role.COUNTY_STAFF, Role.COUNTY_ADMIN)
@@ -70,8 +72,6 @@ def names_line(names, limit=20) -> str:
 
 def case_assigned(case_id: int) -> int:
     """Tell the handler a service case is theirs."""
-    from services.choices import NoticeKind
-    from services.models import ServiceCase
 
     case = ServiceCase.objects.select_related("handler", "town").filter(pk=case_id).first()
     if case is None or case.handler is None or not case.is_open:
@@ -88,8 +88,6 @@ def case_assigned(case_id: int) -> int:
 def transfer_requested(transfer_id: int) -> int:
     """Tell the receiving side (in the county: the clerks of the receiving organization's town; outside it: the
     county staff, who contact the other county) that a transfer of relations waits for them."""
-    from services.choices import NoticeKind, TransferStatus
-    from services.models import RelationTransfer
 
     transfer = RelationTransfer.objects.select_related("member", "to_organization", "from_organization").filter(
         pk=transfer_id).first()

@@ -9,10 +9,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.utils import timezone
 from lunardate import LunarDate
 
 from ledgers.choices import MembershipStatus
+from ledgers.models import PartyMember
+from services.models import RelationTransfer
 
 SIX_MONTHS = 6  # DOMAIN.md "Mobile members": every 6-month limit below is the Party's rule, not a local number
 
@@ -49,7 +52,6 @@ def should_transfer_q(day: datetime.date) -> Q:
     "A fixed place" is a recorded destination (``destination_code``). Members already being transferred, suspended
     or lost (that is the lost-contact rule's case) are not asked again.
     """
-    from services.models import RelationTransfer
 
     open_transfer = RelationTransfer.objects.filter(member=OuterRef("pk"), status="requested")
     return (Q(is_mobile=True, membership_status=MembershipStatus.NORMAL, lost_contact=False,
@@ -106,9 +108,7 @@ MEMBER_RULES = {
 
 def member_flags(member, day: datetime.date) -> list[MemberRule]:
     """The mobile-member rules that apply to one member on ``day`` (one query)."""
-    from django.db.models import BooleanField, ExpressionWrapper
 
-    from ledgers.models import PartyMember
 
     annotations = {f"flag_{code}": ExpressionWrapper(rule.q(day), output_field=BooleanField())
                    for code, rule in MEMBER_RULES.items()}
@@ -216,7 +216,6 @@ def stale_before(day: datetime.date) -> datetime.date:
 
 def stale_cutoff(day: datetime.date) -> datetime.datetime:
     """:func:`stale_before` as the first moment of that day in the county's time zone (``updated_at`` is a time)."""
-    from django.utils import timezone
 
     return datetime.datetime.combine(stale_before(day), datetime.time.min, tzinfo=timezone.get_current_timezone())
 

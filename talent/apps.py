@@ -8,7 +8,7 @@ class TalentConfig(AppConfig):
 
     def ready(self):
         from organizations.roles import register_permissions  # noqa: PLC0415 — grants are registered in ready()
-        from talent import metrics  # noqa: F401  (registers the talent, ledger and organization quota metrics)
+        from talent import metrics  # noqa: F401, PLC0415 — registers the quota metrics once models are loaded
         from talent.permissions import ROLE_GRANTS  # noqa: PLC0415 — grants are registered in ready()
 
         register_permissions(ROLE_GRANTS)  # who may do what with talent records (talent.permissions)

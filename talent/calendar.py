@@ -9,6 +9,8 @@ upgrade of the package).
 import calendar as _calendar
 import datetime
 
+from talent.models import PublicHoliday, WorkdayAdjustment
+
 HOLIDAY_NAMES = {
     "New Year's Day": "元旦",
     "Spring Festival": "春节",
@@ -48,8 +50,6 @@ class WorkCalendar:
 
     @classmethod
     def load(cls, start: datetime.date, end: datetime.date) -> "WorkCalendar":
-        from talent.models import PublicHoliday, WorkdayAdjustment
-
         return cls(PublicHoliday.objects.filter(date__range=(start, end)).values_list("date", flat=True),
                    WorkdayAdjustment.objects.filter(date__range=(start, end)).values_list("date", flat=True))
 
@@ -90,14 +90,13 @@ def add_working_days(start: datetime.date, count: int) -> datetime.date:
 
 def covered_years() -> list[int]:
     """Years for which the holiday table holds an arrangement (a year missing here counts weekends only)."""
-    from talent.models import PublicHoliday
 
     return sorted({d.year for d in PublicHoliday.objects.values_list("date", flat=True)})
 
 
 def package_calendar(years=None):
     """(holidays, workdays) of the ``chinesecalendar`` package as {date: Chinese name}, optionally for some years."""
-    from chinese_calendar import constants
+    from chinese_calendar import constants  # noqa: PLC0415 — the package is read only when seeding the tables
 
     def name(value):
         text = getattr(value, "value", value)

@@ -27,6 +27,7 @@ from organizations.models import (
     unit_key,
 )
 from talent import choices
+from zyparty import quotas
 from zyparty.models import ScopedQuerySet, TrackedModel
 from zyparty.pinyin import initials
 from zyparty.validators import validate_credit_code
@@ -414,7 +415,7 @@ class ReserveCadre(TalentRecordMixin, TrackedModel):
         self.derive()
 
     def derive(self):
-        from talent.rules import reserve_profile
+        from talent.rules import reserve_profile  # noqa: PLC0415 — talent.rules imports these models
 
         super().derive()
         if self.selected_on and not self.year:
@@ -604,8 +605,6 @@ class QuotaRule(TrackedModel):
         return self.name
 
     def clean(self):
-        from zyparty import quotas
-
         metric = quotas.metrics().get(self.metric)
         if metric is not None and metric.subject != self.subject:
             raise ValidationError({"metric": _("指标“%(m)s”的考核对象是%(s)s，与规则不一致。") % {

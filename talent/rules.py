@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 
 from ledgers.choices import Education
 from talent import choices
-from talent.calendar import add_months, add_years, age_on, working_days
+from talent.calendar import add_months, add_working_days, add_years, age_on, working_days
 from talent.choices import Outcome, Step
+from talent.models import TimeLimit
 
 # Time limits ------------------------------------------------------------------------------------------------------
 
@@ -33,8 +34,6 @@ class Limits:
 
     @classmethod
     def load(cls):
-        from talent.models import TimeLimit
-
         return cls(TimeLimit.objects.all())
 
     def __getitem__(self, code):
@@ -61,8 +60,6 @@ class Limits:
         if unit == choices.LimitUnit.DAYS:
             return day + datetime.timedelta(days=row.value)
         if unit == choices.LimitUnit.WORKING_DAYS:
-            from talent.calendar import add_working_days
-
             return add_working_days(day + datetime.timedelta(days=1), row.value)
         raise ValidationError(_("时限“%(label)s”的单位不是时间长度。") % {"label": row.label})
 

@@ -33,7 +33,8 @@ from talent.models import (
     StepParticipant,
     Talent,
 )
-from zyparty import jobs, quotas, scoping
+from zyparty import audit, jobs, quotas, scoping
+from zyparty.models import AuditAction
 
 logger = logging.getLogger(__name__)
 
@@ -423,8 +424,6 @@ def development_step_undo(*, step, user, reason) -> DevelopmentCase:
             raise ValidationError({"step": [_("不能撤销入党申请；如需终止，请终止案卷。")]})
         if step.step in (Step.APPROVAL, Step.FULL_APPROVAL) and step.outcome == Outcome.APPROVED:
             raise ValidationError({"step": [_("已写入党员台账的审批不能撤销，请在党员台账中更正后由县委组织部处理。")]})
-        from zyparty import audit
-        from zyparty.models import AuditAction
 
         audit.record(AuditAction.DELETE, step, detail=_("撤销发展步骤：%(r)s") % {"r": reason})
         step.delete()

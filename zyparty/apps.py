@@ -7,5 +7,5 @@ class ZypartyConfig(AppConfig):
     verbose_name = _("平台基础")
 
     def ready(self):
-        from zyparty import signals  # noqa: F401  (audit trail of model changes and logins)
-        from zyparty.api import schema  # noqa: F401  (OpenAPI for API keys)
+        from zyparty import signals  # noqa: F401, PLC0415 — audit receivers connect once models are loaded
+        from zyparty.api import schema  # noqa: F401, PLC0415 — OpenAPI extension for API keys, needs DRF settings

@@ -180,7 +180,7 @@ def _check_sample(cursor, placeholder, sample):
 
 
 def _verify_postgres(path, sample):
-    import psycopg2
+    import psycopg2  # noqa: PLC0415 — only a PostgreSQL deployment verifies this way
 
     db = connection.settings_dict
     scratch = f"{db['NAME']}_restorecheck"

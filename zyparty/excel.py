@@ -42,6 +42,7 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 XLSX, XLS, ODS = "xlsx", "xls", "ods"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -216,7 +217,6 @@ def ole_stream_names(path) -> list:
 def open_workbook(path, kind):
     """A python-calamine workbook, with calamine's errors turned into messages for the clerk. calamine chooses its
     reader by the file's extension, so ``path`` must end in ``.{kind}`` (the import stores uploads that way)."""
-    from python_calamine import CalamineWorkbook, PasswordError
 
     try:
         if str(path).lower().endswith(f".{kind}"):
@@ -231,8 +231,6 @@ def open_workbook(path, kind):
 
 
 def _sheet_error(exc, name):
-    from python_calamine import PasswordError
-
     if isinstance(exc, PasswordError) or "password" in str(exc).lower():
         return _encrypted()
     return ExcelFileError(_("工作表“%(s)s”已损坏，无法读取。") % {"s": name}, "corrupted")
@@ -292,7 +290,6 @@ class Table:
 def read_tables(path, kind, aliases: dict, *, min_matches=2, progress=None) -> list:
     """The tables of every visible sheet of the workbook whose header row (within the first rows) names at least
     ``min_matches`` known columns. ``aliases`` maps normalised header spellings to canonical headers."""
-    from python_calamine import CalamineError
 
     book = open_workbook(path, kind)
     tables = []
@@ -772,10 +769,10 @@ class TemplateColumn:
 def build_template(target, *, title, columns, instructions, prepared_rows=1000):
     """An import template: a header row (required columns marked), dropdowns for coded columns, text format for
     identifiers, date format for dates, a Chinese instructions sheet and a hidden sheet holding the option lists."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl import Workbook  # noqa: PLC0415 — openpyxl (0.1 s) only for templates/annotations
+    from openpyxl.comments import Comment  # noqa: PLC0415 — openpyxl (0.1 s) only for templates/annotations
+    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415 — openpyxl (0.1 s) only for templates/annotations
+    from openpyxl.worksheet.datavalidation import DataValidation  # noqa: PLC0415 — openpyxl (0.1 s) only for templates/annotations
 
     book = Workbook()
     sheet = book.active
@@ -827,9 +824,9 @@ def build_template(target, *, title, columns, instructions, prepared_rows=1000):
 def annotate_xlsx(source, target, marks: dict):
     """Copy of the clerk's own .xlsx with bad cells filled red and commented. ``marks``: {sheet name: {(row, col):
     [messages]}} with 1-based row and 0-based absolute column."""
-    from openpyxl import load_workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import PatternFill
+    from openpyxl import load_workbook  # noqa: PLC0415 — openpyxl (0.1 s) only for templates/annotations
+    from openpyxl.comments import Comment  # noqa: PLC0415 — openpyxl (0.1 s) only for templates/annotations
+    from openpyxl.styles import PatternFill  # noqa: PLC0415 — openpyxl (0.1 s) only for templates/annotations
 
     book = load_workbook(source)
     red = PatternFill("solid", fgColor="FF8080")

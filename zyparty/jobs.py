@@ -56,7 +56,7 @@ class ReliableTask(Task):
 def _send(message_id) -> bool:
     """Send one pending message; True if this call sent it. The row is locked while sending (skip_locked), so a
     concurrent relay skips it rather than sending it again."""
-    from zyparty.celery import app
+    from zyparty.celery import app  # noqa: PLC0415 — the composition root's Celery app imports every task module
 
     with transaction.atomic():
         message = (OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -91,7 +91,7 @@ def enqueue(task_name: str, **kwargs) -> OutboxMessage:
 
 def _task(name):
     """The registered task ``name``; the apps' tasks modules are imported first (a worker does this at start)."""
-    from zyparty.celery import app
+    from zyparty.celery import app  # noqa: PLC0415 — the composition root's Celery app imports every task module
 
     if name not in app.tasks:
         app.loader.import_default_modules()

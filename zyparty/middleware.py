@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 
-from zyparty import context
+from zyparty import audit, context
+from zyparty.models import AuditAction
+from zyparty.views import permission_denied
 
 
 def client_ip(request) -> str:
@@ -40,8 +42,6 @@ class RequestContextMiddleware:
             response = self.get_response(request)
             denied = getattr(request, "_zyparty_denied", None)
             if denied is not None:  # an API refusal, recorded once its request's transaction has ended
-                from zyparty import audit
-                from zyparty.models import AuditAction
 
                 audit.record(AuditAction.DENIED, None, result="failure", **denied)
         finally:
@@ -91,8 +91,6 @@ class AccountPolicyMiddleware:
             return redirect(reverse("password_change") + "?expired=1")
         if getattr(user, "is_admin_role", False) and not user.is_verified():
             if path.startswith("/admin/") and not path.startswith(self.ADMIN_OPEN):
-                from zyparty.views import permission_denied
-
                 return permission_denied(request, reason="otp")
             if not path.startswith("/admin/"):
                 return redirect(reverse("otp_verify") + "?" + urlencode({"next": request.get_full_path()}))

@@ -13,7 +13,7 @@ from django.contrib.auth import signals as auth_signals
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from zyparty import audit, checks, context, events  # noqa: F401  (checks: registers the deploy checks)
+from zyparty import audit, checks, context, crypto, events  # noqa: F401  (checks: registers the deploy checks)
 from zyparty.masking import mask_phone
 from zyparty.models import AuditAction, TrackedModel
 
@@ -40,8 +40,6 @@ def _snapshot(instance, values=None):
         value = values.get(name) if values is not None else getattr(instance, name)
         if field.name in personal:
             if values is not None and isinstance(value, str) and value.startswith("v1:"):
-                from zyparty import crypto
-
                 value = crypto.decrypt(value)
             value = personal[field.name](value or "")
         out[name] = _plain(value)

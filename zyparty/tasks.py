@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from zyparty import jobs
+from zyparty import audit, backups, jobs
 
 
 @shared_task(base=jobs.ReliableTask, name="zyparty.relay_outbox")
@@ -21,7 +21,6 @@ def send_notice_email(notice_id):
 def purge_audit():
     """Remove audit entries older than the retention period (≥180 days, SECURITY.md "audit"); the purge is itself
     recorded, and the chain that remains still verifies."""
-    from zyparty import audit
 
     return audit.audit_purge()
 
@@ -31,7 +30,6 @@ def purge_audit():
 @shared_task(base=jobs.ReliableTask, name="zyparty.backup_database", max_retries=2)
 def backup_database():
     """Nightly dump of the database (SECURITY.md "backups"); returns the file name."""
-    from zyparty import backups
 
     return backups.backup_database().name
 
@@ -39,6 +37,5 @@ def backup_database():
 @shared_task(base=jobs.ReliableTask, name="zyparty.verify_backup", max_retries=2)
 def verify_backup():
     """Restore the newest dump into a scratch database and decrypt a sample with the current key."""
-    from zyparty import backups
 
     return backups.verify_backup()

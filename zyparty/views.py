@@ -2,6 +2,7 @@
 (SECURITY.md "accounts", "2FA", "HTTP": generic error pages; 等保三级 8.1.4.1 身份鉴别)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -60,7 +61,6 @@ def otp_verify(request):
 
 def lockout_response(request, credentials=None, *args, **kwargs):
     """django-axes lockout (SECURITY.md "accounts": 5 failures by username or IP → 15 minutes)."""
-    from django.conf import settings
 
     minutes = int(round(float(settings.AXES_COOLOFF_TIME) * 60))
     message = _("登录失败次数过多，账号已锁定%(minutes)s分钟，请稍后再试或联系安全管理员。") % {"minutes": minutes}

@@ -10,6 +10,7 @@ from ledgers.models import PartyMember, Worker
 from organizations.models import PartyOrganization, PlacedModel, unit_key
 from services import choices
 from services.models.base import StatusEvent, _not_future
+from zyparty import scoping
 from zyparty.models import TrackedModel
 
 
@@ -100,8 +101,6 @@ class ServiceCase(PlacedModel, TrackedModel):
             errors["amount_recovered"] = [_("只有追讨欠薪、法律援助事项记录挽回金额。")]
         _not_future(self.opened_on, "opened_on", errors)
         if self.handler_id and not errors:
-            from zyparty import scoping
-
             if not self.handler.is_active or not scoping.permits(self.handler, self):
                 errors["handler"] = [_("承办人须为在岗且能查看该事项的人员。")]
         if errors:
