@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from ledgers import workflows
-from ledgers.models import Activist, HostEnterprise, ImportBatch, PartyMember, Worker
+from ledgers.models import Activist, HostEnterprise, ImportBatch, PartyMember, ValueSynonym, Worker
 from ledgers.schemas.orgrefs import org_key
 from organizations.models import PartyOrganization, PartyOrganizationAlias, Unit
 from organizations.roles import Role
@@ -378,3 +378,20 @@ def test_the_county_admin_sets_up_organizations_then_members_in_the_browser(clie
     clerk = world.users[Role.TOWN_CLERK]  # a town clerk is not offered the organizations ledger
     client.force_login(clerk)
     assert "/ledgers/template/organizations.xlsx" not in client.get("/ledgers/").content.decode()
+
+
+def test_a_county_synonym_names_an_organization_in_that_county_only(world, pengan, tmp_path):
+    """A clerk's mapping saved as the county's synonym of the 党组织 column (target: the organization's id) counts
+    as one more name of that organization — in that county, not in the demo one."""
+    assert import_orgs(tmp_path).committed
+    ValueSynonym.objects.create(county=pengan, column="organizations", word="相如镇委",
+                                target=str(org("中共蓬安县相如镇委员会").pk))
+    rows = member_rows()[:1]
+    rows[0]["组织关系所在党组织"] = "相如镇委"
+    call_command("import_ledger", "members", str(workbook_file(tmp_path / "m.xlsx", rows)), "--unit", COUNTY,
+                 stdout=quiet())
+    assert PartyMember.objects.get(name="党员甲").home_organization.name == "中共蓬安县相如镇委员会"
+    rows[0]["身份证号"] = id_number(datetime.date(1980, 1, 1))
+    with pytest.raises(SystemExit):  # 紫阳县 has no such name
+        call_command("import_ledger", "members", str(workbook_file(tmp_path / "z.xlsx", rows)), "--unit", "610924",
+                     stdout=quiet())
