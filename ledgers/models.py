@@ -489,6 +489,7 @@ class ImportKind(models.TextChoices):
     MEMBERS = "members", _("农民工党员台账")
     ACTIVISTS = "activists", _("入党积极分子台账")
     UNITS = "units", _("行政区划")
+    ORGANIZATIONS = "organizations", _("党组织")
 
 
 class ImportStatus(models.TextChoices):
@@ -507,7 +508,7 @@ class ImportBatch(PlacedModel):
     counts, every error, and the audit entry of its commit. The file itself lives under MEDIA_ROOT/imports (outside
     the web root) until the batch is committed or abandoned."""
 
-    kind = models.CharField(_("台账"), max_length=12, choices=ImportKind.choices)
+    kind = models.CharField(_("台账"), max_length=20, choices=ImportKind.choices)
     file_name = models.CharField(_("文件名"), max_length=255)
     stored_name = models.CharField(_("存储文件"), max_length=100, blank=True, editable=False)
     file_format = models.CharField(_("格式"), max_length=4, blank=True)

@@ -215,7 +215,7 @@ def ledger_template(*, user, kind, target, unit=None):
         if scoping.scope_of(user).village and unit.level == "village":
             villages = [u for u in villages if u.pk == unit.pk]
         lists["villages"] = [u.name for u in sorted(villages, key=lambda u: u.code)]
-        if kind in ("members", "activists", "enterprises"):
+        if kind in ("members", "activists", "enterprises", "organizations"):
             ctx._load_orgs()
             orgs = ctx._orgs["by_id"].values()
             if town is not None:
@@ -226,6 +226,8 @@ def ledger_template(*, user, kind, target, unit=None):
         options = None
         if column.options in ("villages", "organizations"):
             options = lists.get(column.options) or None
+        elif column.options in getattr(schema, "option_lists", {}):  # a ledger's own coded columns
+            options = schema.option_lists[column.options]
         elif column.options:
             options = choice_options(column.options)
         columns.append(excel.TemplateColumn(

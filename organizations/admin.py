@@ -55,13 +55,14 @@ class PartyOrganizationAdmin(MaskedPhonesAdmin, ScopedAdmin):
                     "secretary_name")
     list_filter = (UnitListFilter, "kind", "form", "is_outpost", "outpost_build", "outpost_basis", "host_subject",
                    "is_active")
-    search_fields = ("name", "secretary_name")
-    search_fields_text = ("name", "secretary_name")
+    search_fields = ("name", "short_names", "secretary_name")
+    search_fields_text = ("name", "short_names", "secretary_name")
     filterset_class = filters.OrganizationFilterSet
     autocomplete_fields = ("home_unit", "parent", "host_partner")
     list_select_related = ("town", "host_partner")
     fieldsets = (
-        (None, {"fields": ("name", "kind", "form", "host_subject", "parent", "home_unit", "is_active")}),
+        (None, {"fields": ("name", "short_names", "kind", "form", "host_subject", "parent", "home_unit",
+                           "is_active", "remarks")}),
         (_("驻外党组织"), {"fields": ("is_outpost", "outpost_build", "outpost_basis", "host_place_code",
                                   "host_partner")}),
         (_("书记与联络"), {"fields": ("secretary_name", "secretary_phone", "online_group", "founded_on",

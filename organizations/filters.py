@@ -22,7 +22,7 @@ class UnitFilterSet(BaseFilterSet):
 
 
 class OrganizationFilterSet(BaseFilterSet):
-    search_fields = ("name", "secretary_name")
+    search_fields = ("name", "short_names", "secretary_name")
     host_place = django_filters.CharFilter(field_name="host_place_code", lookup_expr="startswith",
                                            label=_("所在地代码前缀"))
 

@@ -354,6 +354,9 @@ class PartyOrganization(EncryptedPhones, PlacedModel, TrackedModel):
                                     help_text=_("网络型支部的微信群或QQ群名称。"))
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
     term_ends_on = models.DateField(_("届满日期"), null=True, blank=True)
+    short_names = models.CharField(_("简称"), max_length=200, blank=True,
+                                   help_text=_("一个或几个简称，用顿号“、”或分号“；”分隔，如：相如镇党委。导入台账时按全称或简称识别党组织。"))
+    remarks = models.TextField(_("备注"), blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
 
     place_from = ("home_unit",)
@@ -372,7 +375,13 @@ class PartyOrganization(EncryptedPhones, PlacedModel, TrackedModel):
     def __str__(self):
         return self.name
 
+    @property
+    def short_name_list(self) -> list:
+        """The short names as written, one each (CONTRACT.md "organizations": several, separated by 、 or ；)."""
+        return split_short_names(self.short_names)
+
     def clean(self):
+        self.short_names = "、".join(self.short_name_list)
         if self.is_outpost and not self.host_place_code:
             raise ValidationError({"host_place_code": _("驻外党组织须填写所在地。")})
         if self.host_place_code and not regions.region(self.host_place_code):
@@ -383,11 +392,60 @@ class PartyOrganization(EncryptedPhones, PlacedModel, TrackedModel):
 
     def save(self, *args, **kwargs):
         self.prepare_phones()
-        super().save(*args, **kwargs)
+        self.short_names = "、".join(self.short_name_list)
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(type(self), instance=self)):
+            adding = self._state.adding
+            super().save(*args, **kwargs)
+            self.sync_aliases(new=adding)
+
+    def sync_aliases(self, new=False):
+        """The alias rows (:class:`PartyOrganizationAlias`) exactly as ``short_names`` says, written only where they
+        differ; their county follows the organization's."""
+        wanted = self.short_name_list
+        if new and not wanted:
+            return
+        have = {a.name: a for a in self.aliases.all()}
+        stale = [a.pk for name, a in have.items() if name not in wanted or a.county_id != self.county_id]
+        if stale:
+            PartyOrganizationAlias.objects.filter(pk__in=stale).delete()
+        kept = {name for name, a in have.items() if a.pk not in stale}
+        PartyOrganizationAlias.objects.bulk_create([
+            PartyOrganizationAlias(organization=self, county_id=self.county_id, name=name)
+            for name in wanted if name not in kept])
 
     @property
     def host_place_label(self):
         return regions.region_label(self.host_place_code)
+
+
+SHORT_NAME_SEPARATORS = re.compile(r"[、；;，,\n]+")
+
+
+def split_short_names(text) -> list:
+    """``"相如镇党委；相如党委、相如镇党委"`` → ``["相如镇党委", "相如党委"]``: trimmed, empty and repeated ones dropped."""
+    names = (name.strip() for name in SHORT_NAME_SEPARATORS.split(text or ""))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+class PartyOrganizationAlias(models.Model):
+    """One short name of a party organization (相如镇党委 for 中共蓬安县相如镇委员会), kept in step with the
+    organization's ``short_names`` by its save(). The rows make "which organization is called X in this county" one
+    indexed lookup (county, name); the import matches names in their normalised form (ledgers.schemas.orgrefs)."""
+
+    organization = models.ForeignKey(PartyOrganization, verbose_name=_("党组织"), on_delete=models.CASCADE,
+                                     related_name="aliases")
+    county = models.ForeignKey(Unit, verbose_name=_("县"), on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("简称"), max_length=100)
+
+    class Meta:
+        verbose_name = _("党组织简称")
+        verbose_name_plural = _("党组织简称")
+        ordering = ["organization_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="org_alias_once")]
+        indexes = [models.Index(fields=["county", "name"], name="org_alias_county_name_idx")]
+
+    def __str__(self):
+        return self.name
 
 
 class CoManagementAgreement(PlacedModel, TrackedModel):

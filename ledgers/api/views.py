@@ -70,8 +70,17 @@ class UnitViewSet(ExcelImportActions, organization_views.UnitViewSet):
     ledger_kind = "units"
 
 
+class OrganizationViewSet(ExcelImportActions, ExcelExportActions, organization_views.OrganizationViewSet):
+    """党组织（含驻外党组织、网络型支部）。"""
+
+    # POST organizations/import/, GET organizations/template/ and organizations/export/ (CONTRACT.md
+    # "organizations"), composed here like units/ so that organizations knows nothing of the ledgers.
+    ledger_kind = "organizations"
+
+
 routes = [
     ("units", UnitViewSet),
+    ("organizations", OrganizationViewSet),
     ("workers", WorkerViewSet),
     ("enterprises", EnterpriseViewSet),
     ("members", MemberViewSet),

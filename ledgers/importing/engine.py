@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from ledgers.importing.access import permits
 from ledgers.importing.checking import RowChecks
 from ledgers.importing.files import batch_path, remove_stored
+from ledgers.importing.organizations import OrganizationsImport
 from ledgers.importing.units import UnitsImport
 from ledgers.importing.writing import Rollback, RowWriter, Stale
 from ledgers.models import ImportBatch, ImportStatus
@@ -81,7 +82,7 @@ def result_of(batch) -> ImportResult:
                         error_count=batch.error_count, committed=batch.status == ImportStatus.COMMITTED)
 
 
-class ImportRun(RowChecks, UnitsImport):
+class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
     """One check or commit of a stored batch: :meth:`run` gives its :class:`ImportResult`."""
 
     def __init__(self, batch, user, *, commit, progress=None, prepare_only=False):
@@ -142,6 +143,8 @@ class ImportRun(RowChecks, UnitsImport):
             self.file_error(_("上传的文件已被清理（超过保留时间或已放弃），请重新上传。"), "file_gone")
         elif self.schema.kind == "units":
             self._run_units(path)
+        elif self.schema.kind == "organizations":
+            self._run_organizations(path)
         else:
             self._run_ledger(path)
 

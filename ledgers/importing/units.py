@@ -6,8 +6,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ledgers.importing.writing import Rollback
+from ledgers.schemas import schema_for
 from organizations.models import Unit
 from zyparty import excel, scoping
+from zyparty.validators import normalize_code
 
 
 class UnitsImport:
@@ -63,18 +65,9 @@ class UnitsImport:
                         else:
                             self.counts["unchanged"] += 1
                         continue
-                    new = Unit(code=code, name=name)
-                    parent = made.get(code[:-3]) or existing.get(code[:-3])
-                    if parent is not None:
-                        new.parent = parent
-                    try:
-                        new.clean()
-                    except ValidationError as exc:
-                        for item in exc.error_list if not hasattr(exc, "error_dict") else [
-                                e for items in exc.error_dict.values() for e in items]:
-                            message = item.message % item.params if item.params else item.message
-                            self.error(sheet, row_no, "区划代码", code, str(message), item.code or "invalid",
-                                       cols.get("区划代码"))
+                    new = self._new_unit(sheet, row_no, cols, code, name, made.get(code[:-3]) or existing.get(
+                        code[:-3]))
+                    if new is None:
                         continue
                     if not scope.everything and not scope.covers_unit(new):
                         self.error(sheet, row_no, "区划代码", code, _("不在您的管辖范围内：新的县只能由系统运维在服务器上导入。")
@@ -92,6 +85,43 @@ class UnitsImport:
             self.written = False
         except IntegrityError as exc:  # another import created one of these codes meanwhile
             self._write_failed(exc)
+
+
+    def _new_unit(self, sheet, row_no, cols, code, name, parent):
+        """A new unit under ``parent`` (made earlier in this file, or existing), checked by its own clean(); None
+        after reporting its errors."""
+        new = Unit(code=code, name=name)
+        if parent is not None:
+            new.parent = parent
+        try:
+            new.clean()
+        except ValidationError as exc:
+            for item in exc.error_list if not hasattr(exc, "error_dict") else [
+                    e for items in exc.error_dict.values() for e in items]:
+                message = item.message % item.params if item.params else item.message
+                self.error(sheet, row_no, "区划代码", code, str(message), item.code or "invalid", cols.get("区划代码"))
+            return None
+        return new
+
+
+def codes_in_file(path) -> list:
+    """The 区划代码 of a units sheet, in file order, as the import reads them (``import_ledger units FILE --unit
+    CODE`` checks that the file creates CODE before importing it). Raises excel.ExcelFileError for a bad file."""
+    schema = schema_for("units")
+    kind = excel.inspect_file(path).kind
+    codes = []
+    for table in excel.read_tables(path, kind, schema.aliases, min_matches=schema.min_matches):
+        at = table.columns.get("区划代码")
+        if at is None:
+            continue
+        for _row_no, values in table.rows:
+            try:
+                code = normalize_code(excel.cell_code(values[at])) if at < len(values) else ""
+            except excel.CellError:
+                continue
+            if code:
+                codes.append(code)
+    return codes
 
 
 class CellErrors:

@@ -34,13 +34,15 @@ from ledgers.schemas.columnwise import NewRows
 from ledgers.schemas.context import ImportContext
 from ledgers.schemas.enterprises import EnterpriseSchema
 from ledgers.schemas.members import MemberSchema
+from ledgers.schemas.organizations import OrganizationSchema
 from ledgers.schemas.units import UnitSchema
 from ledgers.schemas.workers import WorkerSchema, left_behind_flags
 from zyparty import excel
 from zyparty.masking import mask_id_number, mask_phone, mask_text
 from zyparty.validators import normalize_code
 
-SCHEMAS = {s.kind: s for s in (WorkerSchema(), EnterpriseSchema(), MemberSchema(), ActivistSchema(), UnitSchema())}
+SCHEMAS = {s.kind: s for s in (WorkerSchema(), EnterpriseSchema(), MemberSchema(), ActivistSchema(), UnitSchema(),
+                               OrganizationSchema())}
 KIND_LABELS = {kind: schema.label for kind, schema in SCHEMAS.items()}
 
 
@@ -58,7 +60,7 @@ def masked_cell(header, value):
         return ""
     if header in ("身份证号",):
         return mask_id_number(normalize_code(text)) if not is_masked(text) else text
-    if header in ("联系电话", "联络员电话"):
+    if header in ("联系电话", "联络员电话", "书记电话"):
         return mask_phone(normalize_code(text)) if not is_masked(text) else text
     if header in ("家庭情况", "政治面貌"):
         return mask_text(text)

@@ -12,6 +12,7 @@ from ledgers.schemas.columns import (
     VILLAGE,
     Column,
 )
+from ledgers.schemas.orgrefs import ORG_HELP
 from zyparty import excel
 
 _text = excel.cell_text
@@ -29,8 +30,9 @@ class ActivistSchema(PersonSchema):
         Column("确定积极分子日期", field="activist_on", aliases=("确定为积极分子日期", "确定入党积极分子日期"), width=12,
                date=True),
         Column("培养联系人", field="cultivation_contacts", aliases=("培养人",), width=16, help="1至2名正式党员，用顿号分隔。"),
-        Column("培养党组织", field="cultivating_organization", width=26, options="organizations"),
-        Column("户籍地党组织", field="home_organization", aliases=("户籍所在地党组织",), width=26, options="organizations"),
+        Column("培养党组织", field="cultivating_organization", width=26, options="organizations", help=ORG_HELP),
+        Column("户籍地党组织", field="home_organization", aliases=("户籍所在地党组织",), width=26, options="organizations",
+               help=ORG_HELP),
         REMARKS,
         Column("户籍村(社区)", field="village", aliases=VILLAGE.aliases, contract=False, width=14,
                help=VILLAGE.help),

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from ledgers.models import HostEnterprise
-from organizations.models import PartyOrganization, Unit
+from ledgers.schemas.orgrefs import OrganizationIndex
+from organizations.models import Unit
 from zyparty import crypto, excel, regions
 from zyparty.validators import normalize_code
 
@@ -136,28 +137,18 @@ class ImportContext:
 
     # Party organizations in scope --------------------------------------------------------------------------------
     def _load_orgs(self):
-        orgs = (PartyOrganization.objects.all() if self.user is None
-                else PartyOrganization.objects.restrict(self.user))
-        if self.county is not None:
-            orgs = orgs.filter(county=self.county)
-        orgs = list(orgs.only("id", "name", "town_id", "county_id", "home_unit_id"))
-        self._orgs = {"by_name": _group((excel.normalize_header(o.name), o) for o in orgs),
-                      "by_id": {o.pk: o for o in orgs}}
+        """The organizations the user may see in the county, by full name, short name and synonym
+        (ledgers.schemas.orgrefs): one query for the whole import."""
+        self.org_index = OrganizationIndex.load(self.user, self.county)
+        self._orgs = {"by_id": self.org_index.by_id}
 
     def resolve_org(self, text, town_id=None):
-        """An organization by name, among those the user may see in the county; a name used in several towns is
-        taken in the row's town when known (CONTRACT.md: by organization name within scope)."""
+        """An organization by full name or any short name, with or without 中共, among those the user may see in the
+        county; a name used in several towns is taken in the row's town when known; several left is an error
+        naming them (CONTRACT.md "organizations")."""
         if self._orgs is None:
             self._load_orgs()
-        found = self._orgs["by_name"].get(excel.normalize_header(text), [])
-        if len(found) > 1 and town_id is not None:
-            found = [o for o in found if o.town_id == town_id] or found
-        if len(found) == 1:
-            return found[0]
-        if not found:
-            raise excel.CellError(_("您的管辖范围内没有名为“%(n)s”的党组织，请核对全称。") % {"n": text}, "organization_unknown")
-        raise excel.CellError(_("有多个名为“%(n)s”的党组织，请写明“所属乡镇”或使用全称。") % {"n": text},
-                              "organization_ambiguous")
+        return self.org_index.resolve(text, town_id)
 
     # Host enterprises by credit code, and destinations by address ------------------------------------------------
     def enterprise_id(self, credit_code):

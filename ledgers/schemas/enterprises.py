@@ -6,6 +6,7 @@ from ledgers import choices
 from ledgers.models import HostEnterprise
 from ledgers.schemas.base import LedgerSchema, same_place
 from ledgers.schemas.columns import RECORD_ID, REMARKS, Column, choice_value
+from ledgers.schemas.orgrefs import ORG_HELP
 from zyparty import excel, regions
 from zyparty.validators import normalize_code
 
@@ -26,7 +27,8 @@ class EnterpriseSchema(LedgerSchema):
         Column("行业", field="industry", aliases=("所属行业", "从事行业"), width=14, options="industry"),
         Column("党建联络员", field="liaison_name", aliases=("联络员",), width=10),
         Column("联络员电话", field="liaison_phone", aliases=("联络员联系电话", "联系电话"), width=14, text=True),
-        Column("党组织", field="party_organization", aliases=("企业党组织",), width=26, options="organizations"),
+        Column("党组织", field="party_organization", aliases=("企业党组织",), width=26, options="organizations",
+               help=ORG_HELP),
         REMARKS,
         Column("建档乡镇", field="town", aliases=("所属乡镇", "乡镇"), contract=False, width=12,
                help="负责联系该企业的乡镇；按乡镇导入时可不填。"),

@@ -11,6 +11,7 @@ from ledgers.schemas.columns import (
     VILLAGE,
     Column,
 )
+from ledgers.schemas.orgrefs import ORG_HELP
 from zyparty import excel
 
 _text = excel.cell_text
@@ -27,9 +28,9 @@ class MemberSchema(PersonSchema):
         Column("转正日期", field="full_member_on", aliases=("转正时间",), width=12, date=True,
                help="预备党员留空。"),
         Column("组织关系所在党组织", field="home_organization", required=True, aliases=("组织关系所在支部", "所在党组织"),
-               width=26, options="organizations", help="党组织全称，须在您的管辖范围内。"),
+               width=26, options="organizations", help=ORG_HELP),
         Column("参加活动党组织", field="activity_organization", aliases=("参加组织生活党组织", "活动党组织"), width=26,
-               options="organizations"),
+               options="organizations", help=ORG_HELP),
         Column("流动党员活动证号", field="certificate_no", aliases=("活动证号", "流动党员活动证编号"), width=18, text=True),
         REMARKS,
         Column("户籍村(社区)", field="village", aliases=VILLAGE.aliases, contract=False, width=14,

@@ -54,10 +54,10 @@ class OrganizationSerializer(ModelCleanSerializer):
 
     class Meta:
         model = PartyOrganization
-        fields = ["id", "name", "kind", "form", "host_subject", "parent", "home_unit", "county", "town", "is_outpost",
-                  "outpost_build", "outpost_basis", "host_place_code", "host_place_label", "host_partner",
-                  "secretary_name", "secretary_phone", "online_group", "founded_on", "term_ends_on", "is_active",
-                  *AUDIT_FIELDS]
+        fields = ["id", "name", "short_names", "kind", "form", "host_subject", "parent", "home_unit", "county", "town",
+                  "is_outpost", "outpost_build", "outpost_basis", "host_place_code", "host_place_label", "host_partner",
+                  "secretary_name", "secretary_phone", "online_group", "founded_on", "term_ends_on", "remarks",
+                  "is_active", *AUDIT_FIELDS]
 
 
 class AgreementSerializer(ModelCleanSerializer):

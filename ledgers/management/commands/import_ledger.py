@@ -2,7 +2,9 @@
 
 KIND: workers, enterprises, members, activists, units. Without ``--user`` the import runs as the server operator
 (no role scope; the audit entry has the command channel and no actor); with it, exactly that user's permissions
-and scope apply. ``units`` needs no ``--unit``: a new county sets itself up from a sheet of 区划代码/名称.
+and scope apply. ``units`` needs no ``--unit``: a new county sets itself up from a sheet of 区划代码/名称; with
+``--unit`` naming a code the sheet creates (README's ``--unit 511323`` for a new county), the sheet must hold nothing
+outside it.
 Exit status 1 when the file has errors (nothing is written then), 2 for a file that cannot be read.
 """
 
@@ -11,9 +13,11 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from ledgers import workflows
+from ledgers.importing.units import codes_in_file
 from ledgers.schemas import SCHEMAS
 from organizations.models import Unit, User
 from zyparty import context, excel
+from zyparty.validators import normalize_code
 
 
 class Command(BaseCommand):
@@ -21,7 +25,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(SCHEMAS),
-                            help="台账：workers / enterprises / members / activists / units")
+                            help="台账：units / organizations / enterprises / workers / members / activists")
         parser.add_argument("file", help="Excel 文件路径")
         parser.add_argument("--unit", default="", help="导入到的区划代码（县6位、乡镇9位、村12位）；units 可省略")
         parser.add_argument("--user", default="", help="以该用户的权限和管辖范围导入（默认：服务器运维，不限范围）")
@@ -35,11 +39,14 @@ class Command(BaseCommand):
             who = User.objects.filter(username=user, is_active=True).first()
             if who is None:
                 raise CommandError(f"用户 {user} 不存在或已停用。")
-        target = None
+        target, creating = None, ""
         if unit:
-            target = Unit.objects.filter(code=unit.strip()).first()
+            code = normalize_code(unit)
+            target = Unit.objects.filter(code=code).first()
             if target is None:
-                raise CommandError(f"区划代码 {unit} 不存在。")
+                if kind != "units":
+                    raise CommandError(f"区划代码 {unit} 不存在。新的县请先导入行政区划：import_ledger units 文件。")
+                creating = self._unit_the_sheet_creates(code, file)
         elif kind != "units":
             raise CommandError("请用 --unit 指定导入到哪个县、乡镇或村（区划代码）。")
         with context.acting(user=who, channel="command"):
@@ -56,9 +63,30 @@ class Command(BaseCommand):
                 raise CommandError(str(exc))
             except FileNotFoundError:
                 raise CommandError(f"找不到文件 {file}。")
+        if creating and result.committed:  # the batch belongs to the unit it created, as if it had existed
+            result.batch.unit = Unit.objects.get(code=creating)
+            result.batch.save(update_fields=["unit", "county", "town"])
         self._report(result, dry_run, max_errors)
         if result.error_count:
             sys.exit(1)
+
+    def _unit_the_sheet_creates(self, code, file):
+        """``units FILE --unit CODE`` for a unit that does not exist yet: the sheet must create it and hold nothing
+        outside it (the import then runs as a county setting itself up, no ``--unit``)."""
+        try:
+            codes = codes_in_file(file)
+        except FileNotFoundError:
+            raise CommandError(f"找不到文件 {file}。")
+        except excel.ExcelFileError as exc:
+            self.stderr.write(self.style.ERROR(exc.message))
+            sys.exit(2)
+        if code not in codes:
+            raise CommandError(f"区划代码 {code} 不存在，文件中也没有这个代码，无法建立。请核对 --unit，或省略 --unit。")
+        outside = [c for c in codes if not c.startswith(code)]
+        if outside:
+            shown = "、".join(outside[:5]) + (f" 等{len(outside)}个" if len(outside) > 5 else "")
+            raise CommandError(f"文件中有不属于 {code} 的区划代码：{shown}。请核对 --unit，或省略 --unit。")
+        return code
 
     def _progress(self, done, total, message=None):
         if self.verbosity >= 2:
