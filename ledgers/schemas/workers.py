@@ -109,13 +109,13 @@ class WorkerSchema(PersonSchema):
         self._max_name = field("name").max_length
         self._max_text = {name: field(name).max_length for name in ("destination_text", "employer_name", "skills")}
 
-    def set_choices(self, d, cells, errors):
+    def set_choices(self, d, cells, ctx, errors):
         """The coded columns into the instance dict ``d`` (:func:`choice_cell`)."""
         for header, field, kind, keep_blank, maskable in self.CHOICE_COLUMNS:
             if header not in cells:
                 continue
             try:
-                value = choice_cell(kind, _text(cells[header]), keep_blank, maskable)
+                value = choice_cell(ctx, header, kind, _text(cells[header]), keep_blank, maskable)
             except excel.CellError as exc:
                 errors.add(header, exc.code, exc.message)
                 continue
@@ -125,7 +125,7 @@ class WorkerSchema(PersonSchema):
     def apply(self, obj, cells, ctx, errors, key, existing):
         self.apply_common(obj, cells, ctx, errors, key, existing)
         d = obj.__dict__  # plain field attributes: what setattr would do, without the descriptor lookups
-        self.set_choices(d, cells, errors)
+        self.set_choices(d, cells, ctx, errors)
         if "务工地" in cells:
             text = _text(cells["务工地"])
             if existing is None or not same_place(text, existing.destination_text, existing.destination_code):
@@ -224,8 +224,8 @@ class WorkerSchema(PersonSchema):
         # Coded columns, free text, codes, numbers and dates.
         for header, field, kind, keep_blank, maskable in self.CHOICE_COLUMNS:
             default = defaults[field]
-            values[field] = each(header, functools.partial(choice_or, kind, keep_blank, maskable, default), default,
-                                 field)
+            values[field] = each(header, functools.partial(choice_or, ctx, header, kind, keep_blank, maskable, default),
+                                 default, field)
 
         def destination(value):
             text = _text(value)
