@@ -5,7 +5,8 @@ stored mappings, and the warnings about formula cells without a saved value. Sha
 
 from django.utils.translation import gettext as _
 
-from ledgers.matching import UnknownValues
+from ledgers.matching import UnknownValues, mapping_dict, parse_map_arg, read_mapping_file
+from ledgers.schemas import ImportContext, schema_for
 from zyparty import excel
 from zyparty.formulas import formulas_without_value
 
@@ -54,6 +55,24 @@ def merge_mappings(stored, new) -> list:
     merged = mapping_of(stored)
     merged.update(new)
     return [{"column": column, "value": value, "code": code} for (column, value), code in merged.items()]
+
+
+def coded_matchers(*, user, kind, unit) -> dict:
+    """``{header: ColumnMatcher}`` of the coded columns of ``kind`` for ``unit``'s county, as an import makes them
+    (ledgers.schemas.coded): what a mapping may name and the options a clerk chooses from."""
+    ctx = ImportContext(user=user, unit=unit)
+    return ctx.load_matchers(schema_for(kind).columns)
+
+
+def command_line_mappings(*, user, kind, unit, args=(), files=()) -> dict:
+    """``{(column, value): code}`` of ``--map`` arguments and mapping files (ledgers.matching.parse_map_arg,
+    read_mapping_file); raises MappingError listing every problem."""
+    matchers = coded_matchers(user=user, kind=kind, unit=unit)
+    aliases = schema_for(kind).aliases
+    items = [parse_map_arg(arg, matchers, aliases) for arg in args]
+    for path in files:
+        items.extend(read_mapping_file(path, matchers, aliases))
+    return mapping_dict(items)
 
 
 def unknown_lines(unknown_values) -> list:
