@@ -69,7 +69,7 @@ class Command(BaseCommand):
             except FileNotFoundError:
                 raise CommandError(f"找不到文件 {file}。")
         self._report(result, dry_run, max_errors)
-        if result.error_count:
+        if not result.ok:
             sys.exit(1)
 
     def _map(self, who, batch, maps, map_files):
@@ -106,7 +106,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {line}")
         if result.committed:
             self.stdout.write(self.style.SUCCESS("已全部写入。"))
-        elif dry_run and not result.error_count:
+        elif dry_run and result.ok:
             self.stdout.write(self.style.SUCCESS("校验通过（--dry-run，未写入）。"))
         else:
             self.stdout.write(self.style.ERROR("有错误，未写入任何数据。"))
