@@ -195,8 +195,10 @@ def batch_commit(request, pk):
     if result.committed:
         messages.success(request, _("导入完成：新增%(n)d条，修改%(c)d条，未变%(u)d条。") % {
             "n": result.new, "c": result.changed, "u": result.unchanged})
-    else:
+    elif result.error_count:
         messages.error(request, _("发现%(e)d处错误，未写入任何数据。") % {"e": result.error_count})
+    else:
+        messages.error(request, _("有未识别的取值，未写入任何数据。请先为每个写法选择对应的值。"))
     return redirect("ledgers:import-batch", pk=batch.pk)
 
 

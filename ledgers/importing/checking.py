@@ -121,16 +121,14 @@ class RowChecks:
         schema, ctx, writer, scope_user, unit = self.schema, self.ctx, self.writer, self.user, self.batch.unit
         counts, compare = self.counts, model_path.compare
         errors = RowErrors()
+        if key[0] == "id" and "记录编号" in cells:
+            record = excel.cell_text(cells["记录编号"])
+            if record and (current is None or record != str(current.pk)):
+                errors.add("记录编号", "record_mismatch", _("身份证号与记录编号不是同一条记录。如需更正身份证号，请在系统中逐条修改。"))
         if current is not None:
-            if key[0] == "id" and "记录编号" in cells:
-                record = excel.cell_text(cells["记录编号"])
-                if record and record != str(current.pk):
-                    errors.add("记录编号", "record_mismatch", _("身份证号与记录编号不是同一条记录。如需更正身份证号，请在系统中逐条修改。"))
             before = {a: current.__dict__.get(a) for a in compare}
             obj = current
         else:
-            if key[0] == "id" and "记录编号" in cells and excel.cell_text(cells["记录编号"]):
-                errors.add("记录编号", "record_mismatch", _("身份证号与记录编号不是同一条记录。如需更正身份证号，请在系统中逐条修改。"))
             obj = model_path.new_instance()
             before = None
         schema.apply(obj, cells, ctx, errors, key, current)
