@@ -15,7 +15,9 @@ import posixpath
 import re
 import zipfile
 import zlib
-from xml.etree import ElementTree
+
+from defusedxml import ElementTree  # an uploaded file's XML: no entity expansion, no external entities
+from defusedxml.common import DefusedXmlException
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -39,7 +41,8 @@ def formulas_without_value(path, *, limit=20) -> list[tuple[str, str]]:
                     break
                 if _has_formula(archive, part):
                     found.extend((title, ref) for ref in _cells_without_value(archive, part, limit - len(found)))
-        except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ElementTree.ParseError):
+        except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ElementTree.ParseError,
+                DefusedXmlException):
             return found
     return found
 
