@@ -530,6 +530,12 @@ class ImportBatch(PlacedModel):
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
     errors = models.JSONField(_("错误明细"), default=list, blank=True)
     sheets = models.JSONField(_("工作表"), default=list, blank=True)
+    # Map once, not per row (issue 14): the coded values no option matched, grouped by column and distinct value
+    # (ledgers.matching.UnknownValue.as_dict plus "cells"), the clerk's mappings of them ({column, value, code}),
+    # applied when the same stored file is checked again, and the warnings (never blocking; ImportContext.warn).
+    unknown_values = models.JSONField(_("未识别的取值"), default=list, blank=True)
+    value_mappings = models.JSONField(_("取值映射"), default=list, blank=True)
+    warnings = models.JSONField(_("提示"), default=list, blank=True)
     message = models.CharField(_("说明"), max_length=500, blank=True)
     job = models.ForeignKey("zyparty.BackgroundJob", verbose_name=_("后台任务"), null=True, blank=True,
                             on_delete=models.SET_NULL, related_name="+")

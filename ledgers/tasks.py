@@ -58,12 +58,15 @@ def import_batch(self, batch_id, action, job_id, user_id=None):
     finally:
         release()
     summary = {"batch": batch.pk, "status": result.batch.status, "rows": result.rows, "new": result.new,
-               "changed": result.changed, "unchanged": result.unchanged, "error_count": result.error_count}
+               "changed": result.changed, "unchanged": result.unchanged, "error_count": result.error_count,
+               "unknown_values": len(result.unknown_values), "warnings": len(result.warnings)}
     if result.committed:
         message = _("导入完成：新增%(n)d条，修改%(c)d条，未变%(u)d条。") % {
             "n": result.new, "c": result.changed, "u": result.unchanged}
     elif result.error_count:
         message = _("发现%(e)d处错误，未写入任何数据。") % {"e": result.error_count}
+    elif result.unknown_values:
+        message = _("有%(n)d个未识别的取值，请在导入预览中选择对应的值。") % {"n": len(result.unknown_values)}
     else:
         message = _("校验通过：新增%(n)d条，修改%(c)d条，未变%(u)d条，待提交。") % {
             "n": result.new, "c": result.changed, "u": result.unchanged}

@@ -11,6 +11,7 @@ urlpatterns = [
     path("import/", views.import_index),
     path("import/<int:pk>/", views.batch_detail, name="import-batch"),
     path("import/<int:pk>/commit/", views.batch_commit, name="import-commit"),
+    path("import/<int:pk>/map/", views.batch_map, name="import-map"),
     path("import/<int:pk>/abandon/", views.batch_abandon, name="import-abandon"),
     path("import/<int:pk>/marked.xlsx", views.batch_annotated, name="import-annotated"),
     path("import/<int:pk>/progress/", views.batch_progress, name="import-progress"),

@@ -10,7 +10,7 @@ import tempfile
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ledgers import tasks, workflows
+from ledgers.importing import report
 from ledgers.models import ImportBatch, ImportStatus
 from ledgers.schemas import KIND_LABELS
 from organizations.models import Unit
@@ -26,6 +27,7 @@ from zyparty.models import JobStatus
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERRORS_SHOWN = 500
+EMPTY_CHOICE = "__empty__"  # the select's "留空" (an option's code is never this)
 
 
 def _bind_actor(request):
@@ -105,12 +107,77 @@ def batch_detail(request, pk):
     if batch.job_id and batch.job.status in (JobStatus.PENDING, JobStatus.RUNNING):
         return redirect("ledgers:import-progress", pk=batch.pk)
     errors = batch.errors or []
+    unknown = batch.unknown_values or []
+    can_map = bool(unknown) and batch.is_open and bool(batch.stored_name)
     return render(request, "ledgers/import_batch.html", {
         "batch": batch, "errors": errors[:ERRORS_SHOWN], "more_errors": max(0, batch.error_count - ERRORS_SHOWN),
+        "error_groups": report.group_errors(errors), "warnings": batch.warnings or [],
+        "unknown_columns": _unknown_columns(request.user, batch) if can_map else [], "can_map": can_map,
+        "unknown_rows": sum(item["count"] for item in unknown),
+        "may_save_synonyms": can_map and workflows.may_edit_synonyms(request.user, batch.unit),
         "can_commit": batch.status == ImportStatus.VALID and bool(batch.stored_name),
         "can_abandon": batch.is_open and bool(batch.stored_name),
-        "can_annotate": batch.error_count > 0 and bool(batch.stored_name) and any(e.get("row") for e in errors),
+        "can_annotate": (batch.error_count > 0 or bool(unknown)) and bool(batch.stored_name) and (
+            any(e.get("row") for e in errors) or bool(unknown)),
         "title": _("导入预览")})
+
+
+def _unknown_columns(user, batch):
+    """The unknown values per column, each with the choices of its select: its suggestions first, then the rest of
+    the column's options, and "留空" where the column allows it."""
+    matchers = report.coded_matchers(user=user, kind=batch.kind, unit=batch.unit)
+    columns = {}
+    for index, item in enumerate(batch.unknown_values or []):
+        matcher = matchers.get(item["column"])
+        if matcher is None:
+            continue
+        suggested = [s["code"] for s in item.get("suggestions", []) if s["code"]]
+        columns.setdefault(item["column"], []).append({
+            **item, "index": index, "suggested": [(code, matcher.label(code)) for code in suggested],
+            "options": [(code, label) for code, label in matcher.options if code and code not in suggested]})
+    return list(columns.items())
+
+
+@login_required
+@require_POST
+def batch_map(request, pk):
+    """The clerk's choices for the unknown values ("map once, not per row"): kept with the batch, optionally saved as
+    the county's synonyms, and the SAME stored file checked again (no re-upload)."""
+    _bind_actor(request)
+    batch = _batch(request, pk)
+    unknown = batch.unknown_values or []
+    mappings, synonyms = {}, []
+    for index, item in enumerate(unknown):
+        target = request.POST.get(f"map-{index}", "")
+        if target == "":
+            continue
+        pair = (item["column"], item["value"])
+        mappings[pair] = "" if target == EMPTY_CHOICE else target
+        if request.POST.get(f"synonym-{index}"):
+            synonyms.append(pair)
+    if not mappings:
+        messages.error(request, _("请至少为一个未识别的取值选择对应的值。"))
+        return redirect("ledgers:import-batch", pk=batch.pk)
+    try:
+        workflows.ledger_import_map(user=request.user, batch=batch, mappings=mappings, synonyms=synonyms)
+    except workflows.MappingError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("ledgers:import-batch", pk=batch.pk)
+    except ValidationError as exc:
+        messages.error(request, _("保存同义词失败：%(m)s") % {"m": "；".join(exc.messages)})
+        return redirect("ledgers:import-batch", pk=batch.pk)
+    if workflows.needs_job(batch):
+        tasks.start_import_job(batch=batch, action="check", user=request.user)
+        return redirect("ledgers:import-progress", pk=batch.pk)
+    result = workflows.ledger_import_check(batch=batch, user=request.user)
+    if synonyms:
+        messages.info(request, _("已将%(n)d个写法保存为本县同义词。") % {"n": len(synonyms)})
+    if result.ok:
+        messages.success(request, _("已按您的选择重新校验，校验通过。"))
+    else:
+        messages.info(request, _("已按您的选择重新校验。"))
+    return redirect("ledgers:import-batch", pk=batch.pk)
 
 
 @login_required
@@ -128,8 +195,10 @@ def batch_commit(request, pk):
     if result.committed:
         messages.success(request, _("导入完成：新增%(n)d条，修改%(c)d条，未变%(u)d条。") % {
             "n": result.new, "c": result.changed, "u": result.unchanged})
-    else:
+    elif result.error_count:
         messages.error(request, _("发现%(e)d处错误，未写入任何数据。") % {"e": result.error_count})
+    else:
+        messages.error(request, _("有未识别的取值，未写入任何数据。请先为每个写法选择对应的值。"))
     return redirect("ledgers:import-batch", pk=batch.pk)
 
 
@@ -149,7 +218,7 @@ def batch_annotated(request, pk):
     """The workbook back with the bad cells filled red and commented."""
     _bind_actor(request)
     batch = _batch(request, pk)
-    if not batch.error_count:
+    if not batch.error_count and not batch.unknown_values:
         raise Http404
     handle = tempfile.TemporaryFile()
     try:

@@ -31,9 +31,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ledgers.importing import report
 from ledgers.importing.access import (
     ImportRefused,
     check_may_import,
@@ -46,6 +48,7 @@ from ledgers.importing.access import (
 )
 from ledgers.importing.engine import ImportResult, ImportRun, result_of
 from ledgers.importing.files import batch_path, import_dir, remove_file
+from ledgers.matching import CHOICE_CLASSES, MappingError, UnknownValues
 from ledgers.models import ImportBatch, ImportStatus
 from ledgers.permissions import UNMASK
 from ledgers.schemas import (
@@ -55,6 +58,7 @@ from ledgers.schemas import (
     schema_for,
     template_instructions,
 )
+from ledgers.synonyms import may_edit_synonyms, save_synonyms
 from zyparty import audit, excel, scoping
 from zyparty.models import AuditAction
 
@@ -142,6 +146,33 @@ def ledger_import_commit(*, user, batch=None, kind=None, file=None, unit=None, f
     return ImportRun(batch, user, commit=True, progress=progress).run()
 
 
+def ledger_import_map(*, user, batch, mappings, synonyms=()) -> ImportBatch:
+    """The clerk maps unknown values once for the whole file (issue 14 "map once, not per row"): ``mappings`` is
+    ``{(column header, value as written): target}`` (an option's code or label, "" for "leave empty" where the
+    column allows it). Every target is checked against its column's options first (MappingError lists each
+    problem, and nothing is kept then); the mappings are kept with the batch, and the same stored file is checked
+    again with them by the caller (:func:`ledger_import_check` or a job). The pairs in ``synonyms`` are also saved as
+    the county's own synonyms (ledgers.synonyms.save_synonyms: its permission and scope, audited); PermissionDenied
+    when the user may not keep them."""
+    check_may_import(user, batch.kind, batch.unit)
+    if not batch.is_open or not batch.stored_name:
+        raise PermissionDenied(_("该批次已提交或已放弃，不能再映射取值。"))
+    matchers = report.coded_matchers(user=user, kind=batch.kind, unit=batch.unit)
+    resolved = UnknownValues(matchers).apply_mapping(mappings)
+    wanted = [pair for pair in synonyms if pair in resolved]
+    with transaction.atomic():
+        if wanted:
+            schema = schema_for(batch.kind)
+            by_column = {}
+            for column, value in wanted:
+                by_column.setdefault(schema.by_header[column].options, {})[value] = resolved[(column, value)]
+            for key, words in by_column.items():
+                save_synonyms(user=user, county=batch.unit, column=key, mapping=words)
+        batch.value_mappings = report.merge_mappings(batch.value_mappings, resolved)
+        batch.save(update_fields=["value_mappings"])
+    return batch
+
+
 def ledger_import_abandon(*, user, batch) -> ImportBatch:
     """The clerk gives up on a batch: its file is removed."""
     if batch.status in (ImportStatus.COMMITTED, ImportStatus.COMMITTING):
@@ -183,6 +214,12 @@ def ledger_import_annotated(*, batch, target) -> str:
     if path is None or not path.exists():
         raise excel.ExcelFileError(_("上传的文件已被清理，请重新上传。"), "file_gone")
     marks = {}
+    for item in batch.unknown_values or []:  # the first rows of each value no option matched
+        message = _("“%(v)s”不是“%(c)s”列的可选值（共%(n)d行），请在导入预览中选择对应的值。") % {
+            "v": item["value"], "c": item["column"], "n": item["count"]}
+        for cell in item.get("cells", []):
+            if cell.get("row") and cell.get("sheet"):
+                marks.setdefault(cell["sheet"], {}).setdefault((cell["row"], cell.get("col") or 0), []).append(message)
     for item in batch.errors or []:
         if item.get("row") and item.get("col") is not None:
             marks.setdefault(item["sheet"], {}).setdefault((item["row"], item["col"]), []).append(item["message"])
@@ -228,7 +265,7 @@ def ledger_template(*, user, kind, target, unit=None):
             options = lists.get(column.options) or None
         elif column.options in getattr(schema, "option_lists", {}):  # a ledger's own coded columns
             options = schema.option_lists[column.options]
-        elif column.options:
+        elif column.options in CHOICE_CLASSES:
             options = choice_options(column.options)
         columns.append(excel.TemplateColumn(
             header=column.header, width=column.width, required=column.required, text=column.text, date=column.date,
@@ -286,8 +323,9 @@ def export_file_name(kind):
     return f"{KIND_LABELS[kind]}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
 
 
-__all__ = ["ImportResult", "ImportRefused", "ExportTooLarge", "ledger_import_store", "ledger_import_preview",
-           "ledger_import_check", "ledger_import_commit", "ledger_import_abandon", "ledger_import_cleanup",
+__all__ = ["ImportResult", "ImportRefused", "ExportTooLarge", "MappingError", "ledger_import_store",
+           "ledger_import_preview", "ledger_import_check", "ledger_import_commit", "ledger_import_map",
+           "ledger_import_abandon", "may_edit_synonyms", "ledger_import_cleanup",
            "ledger_import_annotated", "ledger_template", "ledger_export", "needs_job", "export_file_name", "result_of",
            "may_import", "may_export", "import_permissions", "export_permissions", "import_units", "default_unit",
            "batch_path", "import_dir"]

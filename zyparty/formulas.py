@@ -8,17 +8,16 @@ opens the file, lets Excel/WPS compute it and saves it again, or types the value
 
 Only .xlsx keeps formulas apart from values in a way that can be read without computing them: each cell is
 ``<c r="B5"><f>…</f><v>…</v></c>``; a missing or empty ``<v>`` is a formula without a saved result. A sheet is
-parsed only if its bytes contain a formula at all, so the usual file costs one fast byte scan per sheet. The XML
-is the clerk's, so it is parsed with defusedxml (no entity expansion, no external references).
+parsed only if its bytes contain a formula at all, so the usual file costs one fast byte scan per sheet.
 """
 
 import posixpath
 import re
 import zipfile
 import zlib
-from xml.etree.ElementTree import ParseError
 
-from defusedxml import ElementTree
+from defusedxml import ElementTree  # an uploaded file's XML: no entity expansion, no external entities
+from defusedxml.common import DefusedXmlException
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -42,7 +41,8 @@ def formulas_without_value(path, *, limit=20) -> list[tuple[str, str]]:
                     break
                 if _has_formula(archive, part):
                     found.extend((title, ref) for ref in _cells_without_value(archive, part, limit - len(found)))
-        except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ParseError, ElementTree.DefusedXmlException):
+        except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ElementTree.ParseError,
+                DefusedXmlException):
             return found
     return found
 

@@ -26,8 +26,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from ledgers import tasks, workflows
+from ledgers import matching, tasks, workflows
+from ledgers.importing import report
 from ledgers.models import ImportBatch
+from ledgers.schemas import schema_for
 from organizations.models import Unit
 from zyparty import excel
 from zyparty.api.permissions import ModelPermissions
@@ -50,6 +52,25 @@ class XlsxRenderer(BaseRenderer):
         return json.dumps(data, ensure_ascii=False).encode()
 
 
+_UNKNOWN = inline_serializer("ImportUnknownValue", {
+    "column": serializers.CharField(help_text="列名"), "value": serializers.CharField(help_text="文件中的写法"),
+    "count": serializers.IntegerField(help_text="出现的行数"),
+    "rows": serializers.ListField(child=serializers.IntegerField(), help_text="最先出现的几行（行号）"),
+    "where": serializers.CharField(help_text="如“第 5、9、12…行（共 37 行）”"),
+    "suggestions": inline_serializer("ImportSuggestion", {
+        "code": serializers.CharField(), "label": serializers.CharField(), "score": serializers.IntegerField()},
+        many=True),
+    "may_leave_empty": serializers.BooleanField(help_text="该列可以留空（映射目标可写“留空”）")}, many=True)
+_ERROR_GROUP = inline_serializer("ImportErrorGroup", {
+    "sheet": serializers.CharField(), "column": serializers.CharField(), "code": serializers.CharField(),
+    "message": serializers.CharField(), "count": serializers.IntegerField(),
+    "rows": serializers.ListField(child=serializers.IntegerField()),
+    "text": serializers.CharField(help_text="如“身份证号：校验位不正确：第 5、9、12…行（共 37 行）”")}, many=True)
+_WARNING = inline_serializer("ImportWarning", {
+    "sheet": serializers.CharField(), "row": serializers.IntegerField(), "column": serializers.CharField(),
+    "cell": serializers.CharField(), "message": serializers.CharField(), "code": serializers.CharField()}, many=True)
+_MAPPING = inline_serializer("ImportMapping", {
+    "column": serializers.CharField(), "value": serializers.CharField(), "code": serializers.CharField()}, many=True)
 _ERROR = inline_serializer("ImportCellError", {
     "sheet": serializers.CharField(), "row": serializers.IntegerField(), "column": serializers.CharField(),
     "cell": serializers.CharField(), "value": serializers.CharField(help_text="脱敏后的单元格内容"),
@@ -58,11 +79,17 @@ IMPORT_RESULT = inline_serializer("ImportResult", {
     "batch": serializers.IntegerField(), "kind": serializers.CharField(), "file_name": serializers.CharField(),
     "status": serializers.CharField(), "rows": serializers.IntegerField(), "new": serializers.IntegerField(),
     "changed": serializers.IntegerField(), "unchanged": serializers.IntegerField(),
-    "error_count": serializers.IntegerField(), "errors": _ERROR, "committed": serializers.BooleanField()})
+    "error_count": serializers.IntegerField(), "errors": _ERROR, "error_groups": _ERROR_GROUP,
+    "unknown_values": _UNKNOWN, "unknown_rows": serializers.IntegerField(), "mappings": _MAPPING,
+    "warnings": _WARNING, "committed": serializers.BooleanField()})
 FILE_ERROR = inline_serializer("ImportFileError", {"detail": serializers.CharField(), "code": serializers.CharField()})
 IMPORT_REQUEST = inline_serializer("ImportUpload", {
     "file": serializers.FileField(help_text=".xlsx / .xls / .ods"),
-    "unit": serializers.CharField(required=False, help_text="导入到的区划代码；默认为本人所属区划")})
+    "unit": serializers.CharField(required=False, help_text="导入到的区划代码；默认为本人所属区划"),
+    "mappings": serializers.CharField(required=False, help_text=(
+        "未识别取值的映射（JSON）：[{\"column\": \"返乡意向\", \"value\": \"暂无打算\", \"target\": \"无返乡意向\"}]，"
+        "target 为可选值的名称或代码，\"\" 或 \"留空\" 表示留空（该列允许时）；也可写成字符串列表 "
+        "[\"返乡意向:暂无打算=无返乡意向\"]。每个写法映射一次，对整个文件生效。"))})
 XLSX_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="Excel 文件（.xlsx）")
 
 
@@ -121,7 +148,10 @@ class ExcelImportActions:
         parameters=[OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="只校验、不写入（预览）")],
         responses={200: IMPORT_RESULT, 201: IMPORT_RESULT, 202: OpenApiResponse(
             description="大文件转入后台任务：返回 batch、job 与 status_url"), 400: IMPORT_RESULT, 413: FILE_ERROR},
-        description="整个文件全部正确才写入（按身份证号/统一社会信用代码/区划代码更新或新增），否则返回 400 和每个错误的"
+        description="未识别的取值（如返乡意向写作“暂无打算”）不逐行报错，而按列和写法分组列在 unknown_values 中（行数、最先几行、"
+                    "最多三个建议）；用 mappings 为每个写法映射一次后再提交。一个原因重复出现的错误在 error_groups 中合为一行。"
+                    "warnings（如公式单元格没有保存计算结果）不影响写入。"
+                    "整个文件全部正确才写入（按身份证号/统一社会信用代码/区划代码更新或新增），否则返回 400 和每个错误的"
                     "（工作表、行、列、脱敏值、说明、代码）。文件类型不对、损坏、加密、过大或解压炸弹返回 400/413。")
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser],
             permission_classes=[ImportPermission], filter_backends=[], pagination_class=None)
@@ -136,11 +166,17 @@ class ExcelImportActions:
             raise exceptions.ValidationError({"file": [_("请上传文件（字段名 file）。")]})
         dry_run = request.query_params.get("dry_run") in {"1", "true", "yes"}
         unit = self._import_unit(request)
+        wanted = _mappings_of(request.data.get("mappings"))
         try:
             batch = workflows.ledger_import_store(user=request.user, kind=self.ledger_kind, file=upload, unit=unit,
                                                   file_name=upload.name)
+            if wanted:
+                workflows.ledger_import_map(user=request.user, batch=batch, mappings=_resolve_mappings(
+                    wanted, request.user, batch))
         except excel.ExcelFileError as exc:
             return _error_response(exc)
+        except workflows.MappingError as exc:
+            return Response({"detail": "\n".join(exc.messages), "code": "mapping"}, status=status.HTTP_400_BAD_REQUEST)
         except workflows.ImportRefused as exc:
             raise exceptions.PermissionDenied(str(exc))
         if workflows.needs_job(batch):
@@ -188,6 +224,35 @@ class ExcelImportActions:
         handle = tempfile.TemporaryFile()
         name = workflows.ledger_template(user=request.user, kind=self.ledger_kind, target=handle, unit=unit)
         return _file_response(handle, name)
+
+
+def _mappings_of(raw):
+    """The ``mappings`` field as a list (JSON text in a multipart form); 400 when it is not."""
+    if raw in (None, ""):
+        return []
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise exceptions.ValidationError({"mappings": [_("mappings 须为 JSON 列表。")]})
+    if not isinstance(raw, list) or not all(isinstance(item, (dict, str)) for item in raw):
+        raise exceptions.ValidationError({"mappings": [_("mappings 须为 JSON 列表。")]})
+    return raw
+
+
+def _resolve_mappings(items, user, batch):
+    """``{(column, value): target}`` of the request's mappings: objects with column/value/target (or code), or
+    strings ``列:原值=对应为``; columns by header or alias (ledgers.matching)."""
+    matchers = report.coded_matchers(user=user, kind=batch.kind, unit=batch.unit)
+    aliases = schema_for(batch.kind).aliases
+    found = []
+    for item in items:
+        if isinstance(item, str):
+            found.append(matching.parse_map_arg(item, matchers, aliases))
+        else:
+            target = item.get("target", item.get("code", ""))
+            found.append(matching.value_mapping(item.get("column"), item.get("value"), target, matchers, aliases))
+    return matching.mapping_dict(found)
 
 
 class ExcelExportActions:

@@ -9,7 +9,9 @@ from django.db.models.base import ModelState
 from django.utils.translation import gettext as _
 
 from ledgers.importing.access import permits, within_unit
+from ledgers.matching import UnknownValues
 from ledgers.schemas import RowErrors
+from ledgers.schemas.coded import UNKNOWN
 from zyparty import excel
 from zyparty.validators import id_number_facts, validate_id_number
 
@@ -57,25 +59,30 @@ class RowChecks:
         file order, and the run's own are left as they were; never touches the database either way."""
         if not in_child:
             return self._check_loop(rows, report=True)
-        writer = self.writer
-        saved = (self.errors, self.error_count, self.counts,
-                 writer and (writer.inserts, writer.blocks, writer.updates))
+        writer, ctx = self.writer, self.ctx
+        saved = (self.errors, self.error_count, self.counts, self.unknown, self.unknown_count,
+                 writer and (writer.inserts, writer.blocks, writer.updates), (ctx.warnings, ctx.warning_count))
         self.errors, self.error_count = [], 0
         self.counts = {"rows": 0, "new": 0, "changed": 0, "unchanged": 0}
+        self.unknown, self.unknown_count = UnknownValues(saved[3].matchers), 0
+        ctx.warnings, ctx.warning_count = [], 0
         if writer is not None:
             writer.inserts, writer.blocks, writer.updates = [], [], []
         try:
             self._check_loop(rows, report=False)
-            if writer is not None and self.error_count == 0:
+            if writer is not None and not self.blocked:
                 writer.pack()  # the COPY text is made here, in parallel, rather than by the writing process
             return {"errors": self.errors, "error_count": self.error_count, "counts": self.counts,
+                    "unknown": self.unknown, "unknown_count": self.unknown_count,
+                    "warnings": ctx.warnings, "warning_count": ctx.warning_count,
                     "inserts": writer.inserts if writer is not None else [],
                     "blocks": writer.blocks if writer is not None else [],
                     "updates": writer.updates if writer is not None else []}
         finally:
-            self.errors, self.error_count, self.counts = saved[:3]
+            self.errors, self.error_count, self.counts, self.unknown, self.unknown_count = saved[:5]
+            ctx.warnings, ctx.warning_count = saved[6]
             if writer is not None:
-                writer.inserts, writer.blocks, writer.updates = saved[3]
+                writer.inserts, writer.blocks, writer.updates = saved[5]
 
     def _check_loop(self, rows, report):
         """Check ``rows``, counting them and handing the good ones to the writer: runs of new rows column by column
@@ -114,16 +121,14 @@ class RowChecks:
         schema, ctx, writer, scope_user, unit = self.schema, self.ctx, self.writer, self.user, self.batch.unit
         counts, compare = self.counts, model_path.compare
         errors = RowErrors()
+        if key[0] == "id" and "记录编号" in cells:
+            record = excel.cell_text(cells["记录编号"])
+            if record and (current is None or record != str(current.pk)):
+                errors.add("记录编号", "record_mismatch", _("身份证号与记录编号不是同一条记录。如需更正身份证号，请在系统中逐条修改。"))
         if current is not None:
-            if key[0] == "id" and "记录编号" in cells:
-                record = excel.cell_text(cells["记录编号"])
-                if record and record != str(current.pk):
-                    errors.add("记录编号", "record_mismatch", _("身份证号与记录编号不是同一条记录。如需更正身份证号，请在系统中逐条修改。"))
             before = {a: current.__dict__.get(a) for a in compare}
             obj = current
         else:
-            if key[0] == "id" and "记录编号" in cells and excel.cell_text(cells["记录编号"]):
-                errors.add("记录编号", "record_mismatch", _("身份证号与记录编号不是同一条记录。如需更正身份证号，请在系统中逐条修改。"))
             obj = model_path.new_instance()
             before = None
         schema.apply(obj, cells, ctx, errors, key, current)
@@ -148,8 +153,7 @@ class RowChecks:
             elif not within_unit(unit, obj):
                 errors.add(schema.place_header, "outside_unit", _("不属于本次导入的“%(u)s”。") % {"u": unit.name})
         if errors:
-            for header, code, message in errors.items:
-                self.error(sheet, row_no, header, cells.get(header, ""), message, code, cols.get(header))
+            self._row_errors(sheet, row_no, cells, cols, errors)
             return
         if before is None:
             counts["new"] += 1
@@ -161,6 +165,23 @@ class RowChecks:
                 writer.add_changed(obj, current.version)
         else:
             counts["unchanged"] += 1
+
+    def _row_errors(self, sheet, row_no, cells, cols, errors):
+        """A row's errors into the run: each with its cell, except the coded values no option matched, which are
+        grouped by column and distinct value for the clerk to map once (ledgers.schemas.coded)."""
+        for header, code, message in errors.items:
+            if code == UNKNOWN:
+                self.unknown.add(header, excel.cell_text(cells.get(header, "")), (self._sheet_index(sheet), row_no))
+                self.unknown_count += 1
+            else:
+                self.error(sheet, row_no, header, cells.get(header, ""), message, code, cols.get(header))
+
+    def _sheet_index(self, sheet):
+        """The position of ``sheet`` among the file's sheets: unknown values keep their first rows as (sheet, row)."""
+        order = getattr(self, "_sheet_order", None)
+        if order is None or sheet not in order:
+            order = self._sheet_order = {item["sheet"]: index for index, item in enumerate(self.sheets)}
+        return order.get(sheet, 0)
 
     def _load_existing(self, keyed, ctx):
         """The records the rows name, by natural key (or 记录编号), anywhere in the database: uniqueness is global.

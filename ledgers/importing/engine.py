@@ -24,14 +24,17 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ledgers.importing import report
 from ledgers.importing.access import permits
 from ledgers.importing.checking import RowChecks
 from ledgers.importing.files import batch_path, remove_stored
 from ledgers.importing.organizations import OrganizationsImport
 from ledgers.importing.units import UnitsImport
 from ledgers.importing.writing import Rollback, RowWriter, Stale
+from ledgers.matching import MappingError, UnknownValues
 from ledgers.models import ImportBatch, ImportStatus
 from ledgers.schemas import KIND_LABELS, ImportContext, masked_cell, schema_for
+from ledgers.schemas.coded import MAX_WARNINGS
 from organizations.models import Unit
 from zyparty import audit, bulk, events, excel, pool
 from zyparty.models import AuditAction
@@ -64,22 +67,35 @@ class ImportResult:
     error_count: int = 0
     committed: bool = False
     timings: dict = field(default_factory=dict)  # phase → seconds
+    unknown_values: list = field(default_factory=list)  # grouped (ledgers.importing.report.unknown_list)
+    warnings: list = field(default_factory=list)  # dicts: sheet, row, column, cell, message, code
 
     @property
     def ok(self):
-        return self.error_count == 0
+        return self.error_count == 0 and not self.unknown_values
+
+    @property
+    def unknown_rows(self) -> int:
+        return sum(item["count"] for item in self.unknown_values)
+
+    @property
+    def error_groups(self) -> list:
+        return report.group_errors(self.errors)
 
     def as_dict(self):
         return {"batch": self.batch.pk, "kind": self.batch.kind, "file_name": self.batch.file_name,
                 "status": self.batch.status, "rows": self.rows, "new": self.new, "changed": self.changed,
                 "unchanged": self.unchanged, "error_count": self.error_count, "errors": self.errors,
-                "committed": self.committed}
+                "error_groups": self.error_groups, "unknown_values": self.unknown_values,
+                "unknown_rows": self.unknown_rows, "mappings": list(self.batch.value_mappings or []),
+                "warnings": self.warnings, "committed": self.committed}
 
 
 def result_of(batch) -> ImportResult:
     return ImportResult(batch=batch, rows=batch.rows, new=batch.new_count, changed=batch.changed_count,
                         unchanged=batch.unchanged_count, errors=list(batch.errors or []),
-                        error_count=batch.error_count, committed=batch.status == ImportStatus.COMMITTED)
+                        error_count=batch.error_count, committed=batch.status == ImportStatus.COMMITTED,
+                        unknown_values=list(batch.unknown_values or []), warnings=list(batch.warnings or []))
 
 
 class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
@@ -100,6 +116,15 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
         self.write_failed = False
         self.timings = {}  # phase → seconds (bench/excel_bench.py prints them)
         self._clock = time.perf_counter()
+        self.unknown = UnknownValues()  # coded values no option matched, by (column, distinct value)
+        self.unknown_count = 0  # cells with such a value: they block the commit as errors do
+        self.ctx = None
+        self.file_warnings = []
+
+    @property
+    def blocked(self) -> bool:
+        """Nothing may be written: an error, or a value the clerk has still to map."""
+        return bool(self.error_count or self.unknown_count)
 
     def _lap(self, phase):
         now = time.perf_counter()
@@ -162,10 +187,10 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
     def _finish(self) -> ImportResult:
         batch = self.batch
         self._trim_errors()
-        committed = self.commit and self.error_count == 0 and self.written
+        committed = self.commit and not self.blocked and self.written
         if committed:
             status = ImportStatus.COMMITTED
-        elif self.error_count:
+        elif self.blocked:
             status = ImportStatus.FAILED if self.write_failed else ImportStatus.INVALID
         else:
             status = ImportStatus.VALID
@@ -176,9 +201,11 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
         batch.new_count, batch.changed_count = self.counts["new"], self.counts["changed"]
         batch.unchanged_count, batch.error_count = self.counts["unchanged"], self.error_count
         batch.errors, batch.sheets = self.errors, self.sheets
+        batch.unknown_values = report.unknown_list(self.unknown, self.sheets)
+        batch.warnings = self.file_warnings + (self.ctx.warnings if self.ctx is not None else [])
         batch.checked_at = timezone.now()
         fields = ["status", "rows", "new_count", "changed_count", "unchanged_count", "error_count", "errors",
-                  "sheets", "checked_at", "audit_entry_id"]
+                  "sheets", "checked_at", "audit_entry_id", "unknown_values", "warnings"]
         if committed:
             stored, batch.stored_name = batch.stored_name, ""
             fields += ["stored_name"]
@@ -187,7 +214,8 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
         return ImportResult(batch=batch, rows=self.counts["rows"], new=self.counts["new"],
                             changed=self.counts["changed"], unchanged=self.counts["unchanged"],
                             errors=self.errors, error_count=self.error_count, committed=committed,
-                            timings={k: round(v, 3) for k, v in self.timings.items()})
+                            timings={k: round(v, 3) for k, v in self.timings.items()},
+                            unknown_values=batch.unknown_values, warnings=batch.warnings)
 
     def _mark_committed(self):
         """Inside the write transaction: the batch is committed exactly when its rows are."""
@@ -215,7 +243,8 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
         detail = (_("%(l)s导入：新增%(n)d条，修改%(c)d条，未变%(u)d条") % {
             "l": KIND_LABELS[batch.kind], "n": self.counts["new"], "c": self.counts["changed"],
             "u": self.counts["unchanged"]}) if result == "success" else (
-            _("%(l)s导入未写入：%(e)d处错误") % {"l": KIND_LABELS[batch.kind], "e": self.error_count})
+            _("%(l)s导入未写入：%(e)d处错误，%(u)d个未识别的取值") % {
+                "l": KIND_LABELS[batch.kind], "e": self.error_count, "u": len(self.unknown)})
         entry = audit.record(AuditAction.IMPORT, batch, changes=changes, detail=detail, result=result,
                              user=self.user)
         batch.audit_entry_id = entry.pk
@@ -224,6 +253,7 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
     # Reading ------------------------------------------------------------------------------------------------------
     def _read(self, path):
         schema = self.schema
+        self.file_warnings = report.formula_warnings(path, self.batch.file_format)
         tables = excel.read_tables(path, self.batch.file_format, schema.aliases, min_matches=schema.min_matches)
         if not tables:
             self.file_error(_("未找到表头：各工作表的前30行里都没有“%(h)s”等列名。请使用本系统的导入模板，或把表头改成模板中的"
@@ -234,6 +264,7 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
             self.sheets.append({"sheet": table.sheet, "header_row": table.header_row, "rows": len(table.rows),
                                 "columns": list(table.columns), "ignored": table.ignored})
             missing = [h for h in schema.required_headers if h not in table.columns]
+            self.sheets[-1]["cols"] = {h: p + table.col_offset for h, p in table.columns.items()}
             for header in missing:
                 self.error(table.sheet, table.header_row, header, "", _("缺少必填列“%(h)s”。") % {"h": header},
                            "missing_column")
@@ -268,7 +299,9 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
         if not rows:
             return
         total = len(rows)
-        ctx = ImportContext(user=self.user, unit=self.batch.unit)
+        ctx = self.ctx = ImportContext(user=self.user, unit=self.batch.unit)
+        if not self._load_matchers(ctx):
+            return
         key_header = schema.key_header
         # 1. Natural keys, and the same key twice in the file.
         keyed, first_seen = [], {}
@@ -331,8 +364,20 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
             self._check_in_stripes(work, processes)
         self._lap("check")
         self.tick(total, total, _("校验完成"))
-        if self.writer is not None and self.error_count == 0 and not self.prepare_only:
+        if self.writer is not None and not self.blocked and not self.prepare_only:
             self._write(self.writer)
+
+    def _load_matchers(self, ctx) -> bool:
+        """The matchers of the ledger's coded columns for the import's county, with the clerk's mappings of this
+        batch applied (ledgers.schemas.coded); False, with the mapping's errors, when a mapping cannot apply."""
+        self.unknown = UnknownValues(ctx.load_matchers(self.schema.columns))
+        try:
+            self.unknown.apply_mapping(report.mapping_of(self.batch.value_mappings))
+        except MappingError as exc:
+            for message in exc.messages:
+                self.file_error(_("取值映射有误：%(m)s") % {"m": message}, "mapping")
+            return False
+        return True
 
     def _stripes(self, work, processes):
         """This process and forked workers checking stripes of ``work`` (zyparty.pool): each stripe's findings come
@@ -371,7 +416,7 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
                         copy.close()
                     self._lap("check")
                     self.tick(total, total, _("校验完成"))
-                    if self.error_count:
+                    if self.blocked:
                         raise Rollback
                     self.tick(total, total, _("正在写入数据库"))
                     writer.flush()  # the changed rows
@@ -388,7 +433,7 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
         """The COPY text gathered so far, taken out of the writer — none once any row has an error (the transaction
         will be undone; the checks go on so that every error is found)."""
         blocks, self.writer.blocks = self.writer.blocks, []
-        if self.error_count:
+        if self.blocked:
             self.writer.inserts, self.writer.updates = [], []
             return []
         return blocks
@@ -400,6 +445,10 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
         if len(self.errors) > 2 * MAX_STORED_ERRORS:
             self._trim_errors()
         self.error_count += partial["error_count"]
+        self.unknown.merge(partial["unknown"])
+        self.unknown_count += partial["unknown_count"]
+        self.ctx.warnings.extend(partial["warnings"][:MAX_WARNINGS - len(self.ctx.warnings)])
+        self.ctx.warning_count += partial["warning_count"]
         for name in ("new", "changed", "unchanged"):
             self.counts[name] += partial["counts"][name]
         if self.writer is not None:

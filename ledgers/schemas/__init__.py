@@ -27,7 +27,6 @@ from ledgers.schemas.columns import (
     MASK_TEXT,
     Column,
     choice_options,
-    choice_value,
     is_masked,
 )
 from ledgers.schemas.columnwise import NewRows
@@ -92,5 +91,5 @@ def template_instructions(schema, unit):
 
 __all__ = ["SCHEMAS", "KIND_LABELS", "schema_for", "masked_cell", "template_instructions", "ImportContext", "RowErrors",
            "NewRows", "Column", "LedgerSchema", "PersonSchema", "WorkerSchema", "MemberSchema", "ActivistSchema",
-           "EnterpriseSchema", "UnitSchema", "KEEP", "MASK_TEXT", "choice_options", "choice_value", "is_masked",
+           "EnterpriseSchema", "UnitSchema", "KEEP", "MASK_TEXT", "choice_options", "is_masked",
            "left_behind_flags"]

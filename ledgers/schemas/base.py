@@ -173,9 +173,10 @@ class PersonSchema(LedgerSchema):
                 except excel.CellError as exc:
                     errors.add("户籍村(社区)", exc.code, exc.message)
                     return
-                set_fk(obj, "village", village)
-                set_fk(obj, "town", town or village.town)
-                return
+                if village is not None:  # None: the clerk mapped this text to "leave empty"
+                    set_fk(obj, "village", village)
+                    set_fk(obj, "town", town or village.town)
+                    return
             if town is not None or is_new:
                 set_fk(obj, "village", None)
         if town is not None:

@@ -85,8 +85,10 @@ def short_text(limit, value):
     return text
 
 
-def choice_or(kind, keep_blank, maskable, default, value):
-    result = choice_cell(kind, _text(value), keep_blank, maskable)
+def choice_or(ctx, header, kind, keep_blank, maskable, default, value):
+    """A coded cell by the import's matcher (:func:`choice_cell`; an unknown value is refused, so that the model
+    path collects it for the clerk to map); once per distinct text through ``convert_cells``' memo."""
+    result = choice_cell(ctx, header, kind, _text(value), keep_blank, maskable)
     return default if result is KEEP else result
 
 

@@ -5,16 +5,21 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from ledgers.matching import format_options
 from ledgers.models import HostEnterprise
+from ledgers.schemas.coded import UNKNOWN, CodedValues
 from ledgers.schemas.orgrefs import OrganizationIndex
 from organizations.models import Unit
 from zyparty import crypto, excel, regions
 from zyparty.validators import normalize_code
 
+VILLAGE_HEADER = "户籍村(社区)"
+
 
 @dataclass
-class ImportContext:
-    """What every row of one import shares: who imports, into which unit, and the lookup tables of that county."""
+class ImportContext(CodedValues):
+    """What every row of one import shares: who imports, into which unit, the lookup tables of that county, the
+    matchers of its coded columns and the warnings found (ledgers.schemas.coded)."""
 
     user: object
     unit: Unit  # the unit the import is for (county, town or village); None only for KIND units
@@ -29,6 +34,7 @@ class ImportContext:
         self._memo = {}  # cell text → unit (or the CellError): each distinct village/town name resolved once
         self.cell_memos = {}  # column → {cell text: value}: WorkerSchema.new_rows converts each distinct text once
         self.digest = crypto.digester()  # crypto.digest under the current key, for 100,000 rows
+        self._init_coded()
 
     def preload(self):
         """Every lookup table now, so that checking rows never queries (the rows may be checked in forked worker
@@ -68,12 +74,14 @@ class ImportContext:
             return None
         return self.units()["by_code"].get(self.unit.code[:9])
 
-    def resolve_town(self, text):
-        key = ("town", text)
+    def resolve_town(self, text, header="所属乡镇"):
+        """The town ``text`` names (name or 9-digit code, else as ledgers.schemas.coded matches it); None for a
+        mapping to "leave empty"; raises CellError."""
+        key = ("town", text, header)
         hit = self._memo.get(key)
         if hit is None:
             try:
-                hit = self._memo[key] = self._resolve_town(text)
+                hit = self._memo[key] = self._resolve_town(text, header)
             except excel.CellError as exc:
                 hit = self._memo[key] = exc
         if isinstance(hit, excel.CellError):
@@ -81,6 +89,7 @@ class ImportContext:
         return hit
 
     def resolve_village(self, text, town=None):
+        """The village ``text`` names (_resolve_village); None for a mapping to "leave empty"; raises CellError."""
         key = ("village", text, town.pk if town is not None else None)
         hit = self._memo.get(key)
         if hit is None:
@@ -92,7 +101,7 @@ class ImportContext:
             raise hit
         return hit
 
-    def _resolve_town(self, text):
+    def _resolve_town(self, text, header):
         units = self.units()
         code = normalize_code(text)
         if code.isdigit():
@@ -104,7 +113,10 @@ class ImportContext:
         if len(found) == 1:
             return found[0]
         if not found:
-            raise excel.CellError(_("本县没有名为“%(n)s”的乡镇，请核对名称或填写9位区划代码。") % {"n": text}, "town_unknown")
+            code = self.place_code(header, "towns", text)
+            if code is not None:
+                return units["by_code"].get(code) if code else None
+            raise excel.CellError(_("本县没有名为“%(n)s”的乡镇，请核对名称或填写9位区划代码。") % {"n": text}, UNKNOWN)
         raise excel.CellError(_("本县有多个名为“%(n)s”的乡镇，请填写9位区划代码。") % {"n": text}, "town_ambiguous")
 
     def _resolve_village(self, text, town=None):
@@ -123,15 +135,26 @@ class ImportContext:
             unit = units["villages_by_town_name"].get((town.pk, name))
             if unit is not None:
                 return unit
+            elsewhere = units["villages_by_name"].get(name, [])
+            if elsewhere:  # a real village of another town: a mistake to correct, not a word to map
+                raise excel.CellError(_("%(t)s没有名为“%(n)s”的村（社区）（%(o)s有），请核对名称或填写12位区划代码。") % {
+                    "t": town.name, "n": text, "o": format_options(sorted({
+                        u.town.name for u in elsewhere if getattr(u, "town", None)}), inline=True)}, "village_unknown")
+            code = self.place_code(VILLAGE_HEADER, "villages", text, town)
+            if code is not None:
+                return units["by_code"].get(code) if code else None
             raise excel.CellError(_("%(t)s没有名为“%(n)s”的村（社区），请核对名称或填写12位区划代码。") % {
-                "t": town.name, "n": text}, "village_unknown")
+                "t": town.name, "n": text}, UNKNOWN)
         found = units["villages_by_name"].get(name, [])
         if len(found) == 1:
             return found[0]
         if not found:
+            code = self.place_code(VILLAGE_HEADER, "villages", text)
+            if code is not None:
+                return units["by_code"].get(code) if code else None
             raise excel.CellError(_("本县没有名为“%(n)s”的村（社区），请核对名称或填写12位区划代码。") % {"n": text},
-                                  "village_unknown")
-        towns = "、".join(sorted({u.town.name for u in found if getattr(u, "town", None)}))
+                                  UNKNOWN)
+        towns = format_options(sorted({u.town.name for u in found if getattr(u, "town", None)}), inline=True)
         raise excel.CellError(_("本县有多个“%(n)s”（%(t)s），请填写“所属乡镇”列或12位区划代码。") % {"n": text, "t": towns},
                               "village_ambiguous")
 

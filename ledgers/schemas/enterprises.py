@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from ledgers import choices
 from ledgers.models import HostEnterprise
 from ledgers.schemas.base import LedgerSchema, same_place
-from ledgers.schemas.columns import RECORD_ID, REMARKS, Column, choice_value
+from ledgers.schemas.columns import RECORD_ID, REMARKS, Column
 from ledgers.schemas.orgrefs import ORG_HELP
 from zyparty import excel, regions
 from zyparty.validators import normalize_code
@@ -30,7 +30,7 @@ class EnterpriseSchema(LedgerSchema):
         Column("党组织", field="party_organization", aliases=("企业党组织",), width=26, options="organizations",
                help=ORG_HELP),
         REMARKS,
-        Column("建档乡镇", field="town", aliases=("所属乡镇", "乡镇"), contract=False, width=12,
+        Column("建档乡镇", field="town", aliases=("所属乡镇", "乡镇"), contract=False, width=12, options="towns",
                help="负责联系该企业的乡镇；按乡镇导入时可不填。"),
         RECORD_ID,
     )
@@ -60,7 +60,7 @@ class EnterpriseSchema(LedgerSchema):
         if "行业" in cells:
             text = _text(cells["行业"])
             try:
-                obj.industry = choice_value("industry", text) if text else ""
+                obj.industry = ctx.coded("行业", "industry", text) if text else ""
             except excel.CellError as exc:
                 errors.add("行业", exc.code, exc.message)
         if "党建联络员" in cells:
@@ -72,7 +72,9 @@ class EnterpriseSchema(LedgerSchema):
                                    cells["联络员电话"], errors, existing)
         if "建档乡镇" in cells and _text(cells["建档乡镇"]):
             try:
-                obj.town = ctx.resolve_town(_text(cells["建档乡镇"]))
+                town = ctx.resolve_town(_text(cells["建档乡镇"]), "建档乡镇")
+                if town is not None:
+                    obj.town = town
             except excel.CellError as exc:
                 errors.add("建档乡镇", exc.code, exc.message)
         elif existing is None and ctx.unit is not None and ctx.unit.level != "county":

@@ -109,13 +109,13 @@ class WorkerSchema(PersonSchema):
         self._max_name = field("name").max_length
         self._max_text = {name: field(name).max_length for name in ("destination_text", "employer_name", "skills")}
 
-    def set_choices(self, d, cells, errors):
+    def set_choices(self, d, cells, ctx, errors):
         """The coded columns into the instance dict ``d`` (:func:`choice_cell`)."""
         for header, field, kind, keep_blank, maskable in self.CHOICE_COLUMNS:
             if header not in cells:
                 continue
             try:
-                value = choice_cell(kind, _text(cells[header]), keep_blank, maskable)
+                value = choice_cell(ctx, header, kind, _text(cells[header]), keep_blank, maskable)
             except excel.CellError as exc:
                 errors.add(header, exc.code, exc.message)
                 continue
@@ -125,7 +125,7 @@ class WorkerSchema(PersonSchema):
     def apply(self, obj, cells, ctx, errors, key, existing):
         self.apply_common(obj, cells, ctx, errors, key, existing)
         d = obj.__dict__  # plain field attributes: what setattr would do, without the descriptor lookups
-        self.set_choices(d, cells, errors)
+        self.set_choices(d, cells, ctx, errors)
         if "务工地" in cells:
             text = _text(cells["务工地"])
             if existing is None or not same_place(text, existing.destination_text, existing.destination_code):
@@ -160,7 +160,7 @@ class WorkerSchema(PersonSchema):
                 d["left_behind_children"], d["left_behind_elderly"], d["left_behind_spouse"] = left_behind_flags(text)
         self.set_date(obj, "left_on", "外出时间", cells, errors)
 
-    def new_rows(self, entries, ctx, admit):
+    def new_rows(self, entries, ctx, admit):  # noqa: C901 — one column pass (hot path); its steps are small closures
         """New rows in one pass, column by column: for ``entries`` (the import's ``(sheet, row, cells, cols, key,
         None)``), which rows are clean and the values :meth:`apply`, ``Worker.clean()`` and ``Worker.prepare()`` would
         leave in a new instance for each, made by the same rule functions (validators, regions, pinyin, the choice
@@ -224,8 +224,8 @@ class WorkerSchema(PersonSchema):
         # Coded columns, free text, codes, numbers and dates.
         for header, field, kind, keep_blank, maskable in self.CHOICE_COLUMNS:
             default = defaults[field]
-            values[field] = each(header, functools.partial(choice_or, kind, keep_blank, maskable, default), default,
-                                 field)
+            values[field] = each(header, functools.partial(choice_or, ctx, header, kind, keep_blank, maskable, default),
+                                 default, field)
 
         def destination(value):
             text = _text(value)

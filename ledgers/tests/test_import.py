@@ -156,9 +156,13 @@ def test_every_error_of_a_row_is_reported_with_its_column(world, clerk, tmp_path
                        统一社会信用代码="91350100M000100Y44", 姓名="")]
     result = preview(clerk, workbook_file(tmp_path / "w.xlsx", rows), world.town_a)
     columns = {e["column"]: e["message"] for e in result.errors}
-    assert set(columns) == {"联系电话", "务工地", "外出时间", "从事行业", "入党意愿", "统一社会信用代码", "姓名"}
+    assert set(columns) == {"联系电话", "务工地", "外出时间", "统一社会信用代码", "姓名"}
     assert "手机号应为11位" in columns["联系电话"] and "无法识别务工地" in columns["务工地"]
-    assert "可选值" in columns["从事行业"] and "制造业" in columns["从事行业"]
+    # Coded values no option fits are not errors per row but unknown values, grouped for the clerk to map once.
+    unknown = {u["column"]: u for u in result.unknown_values}
+    assert set(unknown) == {"从事行业", "入党意愿"} and not result.ok
+    assert (unknown["从事行业"]["value"], unknown["从事行业"]["rows"]) == ("炼丹", [2])
+    assert unknown["入党意愿"]["value"] == "也许" and unknown["入党意愿"]["may_leave_empty"]
 
 
 def test_missing_required_column_and_no_header(world, clerk, tmp_path):
@@ -357,7 +361,7 @@ def test_parallel_commit_writes_all_rows_or_none(world, clerk, tmp_path, setting
     seen = []
     result = workflows.ledger_import_commit(user=clerk, kind="workers", file=workbook_file(tmp_path / "s.xlsx", rows),
                                             unit=world.town_a, progress=lambda done, total, m=None: seen.append(done))
-    assert not result.committed and [e["row"] for e in result.errors] == [3001]
+    assert not result.committed and result.errors == [] and [u["rows"] for u in result.unknown_values] == [[3001]]
     assert not Worker.objects.filter(name__startswith="并行").exists()
     rows[-1]["户籍村(社区)"] = "西坝村"
     result = workflows.ledger_import_commit(user=clerk, kind="workers", file=workbook_file(tmp_path / "t.xlsx", rows),

@@ -6,6 +6,11 @@ and scope apply. ``units`` needs no ``--unit``: a new county sets itself up from
 ``--unit`` naming a code the sheet creates (README's ``--unit 511323`` for a new county), the sheet must hold nothing
 outside it.
 Exit status 1 when the file has errors (nothing is written then), 2 for a file that cannot be read.
+
+Coded values no option matches (issue 14 "map once, not per row") are listed once per column and distinct value
+with their row count; map each once with ``--map 返乡意向:暂无打算=无返乡意向`` (repeatable; ``=留空`` leaves the cell
+empty where the column allows it) or ``--map-file FILE`` (columns 列 / 原值 / 对应为; .xlsx/.xls/.ods or a UTF-8/GBK
+.csv). Errors with one cause are printed as one line with their rows.
 """
 
 import sys
@@ -13,6 +18,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from ledgers import workflows
+from ledgers.importing import report
 from ledgers.importing.units import codes_in_file
 from ledgers.schemas import SCHEMAS
 from organizations.models import Unit, User
@@ -31,8 +37,12 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="", help="以该用户的权限和管辖范围导入（默认：服务器运维，不限范围）")
         parser.add_argument("--dry-run", action="store_true", help="只校验、不写入")
         parser.add_argument("--max-errors", type=int, default=50, help="最多显示多少条错误（默认50）")
+        parser.add_argument("--map", action="append", default=[], dest="maps", metavar="列:原值=对应为",
+                            help="未识别取值的映射，可重复，如：--map 返乡意向:暂无打算=无返乡意向（=留空 表示留空）")
+        parser.add_argument("--map-file", action="append", default=[], dest="map_files", metavar="FILE",
+                            help="映射文件（表头：列、原值、对应为；Excel 或 CSV）")
 
-    def handle(self, *args, kind, file, unit, user, dry_run, max_errors, **options):
+    def handle(self, *args, kind, file, unit, user, dry_run, max_errors, maps=(), map_files=(), **options):
         self.verbosity = options.get("verbosity", 1)
         who = None
         if user:
@@ -52,6 +62,8 @@ class Command(BaseCommand):
         with context.acting(user=who, channel="command"):
             try:
                 batch = workflows.ledger_import_store(user=who, kind=kind, file=file, unit=target)
+                if maps or map_files:
+                    self._map(who, batch, maps, map_files)
                 if dry_run:
                     result = workflows.ledger_import_check(batch=batch, user=who, progress=self._progress)
                 else:
@@ -67,7 +79,7 @@ class Command(BaseCommand):
             result.batch.unit = Unit.objects.get(code=creating)
             result.batch.save(update_fields=["unit", "county", "town"])
         self._report(result, dry_run, max_errors)
-        if result.error_count:
+        if not result.ok:
             sys.exit(1)
 
     def _unit_the_sheet_creates(self, code, file):
@@ -88,6 +100,15 @@ class Command(BaseCommand):
             raise CommandError(f"文件中有不属于 {code} 的区划代码：{shown}。请核对 --unit，或省略 --unit。")
         return code
 
+    def _map(self, who, batch, maps, map_files):
+        try:
+            mappings = report.command_line_mappings(user=who, kind=batch.kind, unit=batch.unit, args=maps,
+                                                    files=map_files)
+            workflows.ledger_import_map(user=who, batch=batch, mappings=mappings)
+        except workflows.MappingError as exc:
+            workflows.ledger_import_abandon(user=who, batch=batch)
+            raise CommandError("取值映射有误：\n" + "\n".join(f"  {m}" for m in exc.messages))
+
     def _progress(self, done, total, message=None):
         if self.verbosity >= 2:
             self.stderr.write(f"  {done}/{total} {message or ''}")
@@ -98,15 +119,22 @@ class Command(BaseCommand):
                           f"SHA-256 {batch.sha256[:12]}…）")
         self.stdout.write(f"数据行 {result.rows}：新增 {result.new}，修改 {result.changed}，未变 {result.unchanged}，"
                           f"错误 {result.error_count}")
-        for item in result.errors[:max_errors]:
-            where = f"{item['sheet']} 第{item['row']}行 {item['column']}" if item["row"] else "文件"
-            value = f"（{item['value']}）" if item["value"] else ""
-            self.stdout.write(f"  {where}{value}：{item['message']} [{item['code']}]")
-        if result.error_count > max_errors:
-            self.stdout.write(f"  ……另有 {result.error_count - max_errors} 处错误")
+        for item in result.warnings:
+            self.stdout.write(self.style.WARNING(f"  提示：{item['message']}"))
+        groups = result.error_groups
+        for group in groups[:max_errors]:
+            sheet = f"{group['sheet']} " if group["sheet"] else ""
+            self.stdout.write(f"  {sheet}{group['text']} [{group['code']}]")
+        if len(groups) > max_errors:
+            self.stdout.write(f"  ……另有 {len(groups) - max_errors} 类错误")
+        if result.unknown_values:
+            self.stdout.write(f"未识别的取值 {len(result.unknown_values)} 个（共 {result.unknown_rows} 行），每个写法映射一次即可，"
+                              f"如 --map {result.unknown_values[0]['column']}:{result.unknown_values[0]['value']}=<可选值>：")
+            for line in report.unknown_lines(result.unknown_values):
+                self.stdout.write(f"  {line}")
         if result.committed:
             self.stdout.write(self.style.SUCCESS("已全部写入。"))
-        elif dry_run and not result.error_count:
+        elif dry_run and result.ok:
             self.stdout.write(self.style.SUCCESS("校验通过（--dry-run，未写入）。"))
         else:
             self.stdout.write(self.style.ERROR("有错误，未写入任何数据。"))
