@@ -227,12 +227,14 @@ def ledger_template(*, user, kind, target, unit=None):
         if column.options in ("villages", "organizations"):
             options = lists.get(column.options) or None
         elif column.options:
-            options = choice_options(column.options)
+            options = (schema.choice_options(column.options) if hasattr(schema, "choice_options")
+                       else choice_options(column.options))
         columns.append(excel.TemplateColumn(
             header=column.header, width=column.width, required=column.required, text=column.text, date=column.date,
             options=options, strict=column.options not in ("villages", "organizations"), help=column.help))
     excel.build_template(target, title=schema.label, columns=columns,
-                         instructions=template_instructions(schema, unit))
+                         instructions=(schema.instructions(unit) if hasattr(schema, "instructions")
+                                       else template_instructions(schema, unit)))
     suffix = f"-{unit.name}" if unit is not None else ""
     return f"{schema.label}导入模板{suffix}.xlsx"
 

@@ -8,10 +8,15 @@ class ServicesConfig(AppConfig):
 
     def ready(self):
         from organizations.roles import register_permissions  # noqa: PLC0415 — grants are registered in ready()
-        from services import (
+        from services import (  # noqa: PLC0415 — registered in ready()
             metrics,  # noqa: F401  (quota metrics: agreement_liaisons, outpost_secretary_trainings)
             tasks,  # noqa: F401  (registered before anything enqueues them, eager mode included)
         )
         from services.permissions import ROLE_GRANTS  # noqa: PLC0415 — grants are registered in ready()
 
         register_permissions(ROLE_GRANTS)  # who may do what with the services records (organizations.roles)
+        from ledgers.schemas import register_schema  # noqa: PLC0415 — Excel schemas are registered in ready()
+        from services.schemas import SCHEMAS  # noqa: PLC0415 — Excel schemas are registered in ready()
+
+        for schema in SCHEMAS:  # its records by Excel, through the ledgers' import engine (issue 14 item 6)
+            register_schema(schema)
