@@ -241,3 +241,52 @@ def test_template_documents_the_natural_key(world, clerk):
     assert "身份证号" in notes["导入规则"] and "开班日期" in notes["导入规则"]
     headers = [c.value for c in book.worksheets[0][1]]
     assert headers[:2] == ["培训名称", "开班日期"] and "身份证号" in headers
+
+
+# Pages, admin and API ---------------------------------------------------------------------------------------------------
+def test_import_page_lists_the_service_records_for_those_who_keep_them(client, world, tmp_path):
+    client.force_login(world.users[Role.TOWN_CLERK])
+    page = client.get("/ledgers/").content.decode()
+    for label in ("培训签到表", "服务事项台账", "双向联系记录", "招聘会台账", "定向用工协议台账", "返乡创业实体台账"):
+        assert label in page
+    assert "服务记录" in page and "农民工台账" in page
+    client.force_login(world.users[Role.VILLAGE_LIAISON])  # reads service records, imports none of them
+    page = client.get("/ledgers/").content.decode()
+    assert "培训签到表" not in page
+
+
+def test_admin_lists_link_to_import_and_export_the_filtered_list(client, world, tmp_path):
+    clerk = world.users[Role.TOWN_CLERK]
+    rows = [case_row(身份证号=world.workers["a"].id_number)]
+    assert commit(clerk, workbook_file(tmp_path / "c.xlsx", rows), world.town_a, "cases").committed
+    client.force_login(clerk)
+    page = client.get("/admin/services/servicecase/").content.decode()
+    assert "/ledgers/?kind=cases" in page and "/ledgers/template/cases.xlsx" in page
+    response = client.get("/admin/services/servicecase/export/")
+    assert response.status_code == 200
+    path = tmp_path / "admin.xlsx"
+    path.write_bytes(b"".join(response.streaming_content))
+    header, row = sheet_rows(path)
+    assert header[:3] == ["申请人", "身份证号", "类别"] and "*" in row[1] and row[2] == "追讨欠薪"
+    assert AuditEntry.objects.filter(action=AuditAction.EXPORT, object_type="services.servicecase").exists()
+
+
+def test_api_template_import_and_export_of_sign_in_sheets(api, world, tmp_path):
+    api.force_authenticate(world.users[Role.TOWN_CLERK])
+    template = api.get("/api/v1/training-attendees/template/")
+    assert template.status_code == 200
+    path = workbook_file(tmp_path / "s.xlsx", [sign_in_row(world.workers["a"])], title="签到表")
+    with open(path, "rb") as handle:
+        checked = api.post("/api/v1/training-attendees/import/?dry_run=1", {"file": handle}, format="multipart")
+    assert checked.status_code == 200 and checked.json()["new"] == 1 and TrainingAttendee.objects.count() == 0
+    with open(path, "rb") as handle:
+        done = api.post("/api/v1/training-attendees/import/", {"file": handle}, format="multipart")
+    assert done.status_code == 201 and TrainingAttendee.objects.count() == 1
+    exported = api.get("/api/v1/trainings/export/", {"held_after": "2024-01-01"})
+    assert exported.status_code == 200
+    path.write_bytes(b"".join(exported.streaming_content))
+    header, row = sheet_rows(path)
+    assert header[0] == "培训名称" and row[0] == "电子商务培训班"
+    api.force_authenticate(world.users[Role.PARTNER])  # reads, may not import or export
+    assert api.get("/api/v1/trainings/export/").status_code == 403
+    assert api.get("/api/v1/service-cases/template/").status_code == 403
