@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ledgers import tasks, workflows
 from ledgers.importing import report
 from ledgers.models import ImportBatch, ImportStatus
-from ledgers.schemas import KIND_LABELS
+from ledgers.schemas import KIND_LABELS, schema_for
 from organizations.models import Unit
 from zyparty import context, excel
 from zyparty.models import JobStatus
@@ -93,8 +93,13 @@ def import_index(request):
 
 
 def _index_context(request, kinds, units, default, chosen_kind):
-    recent = ImportBatch.objects.filter(user=request.user).select_related("unit").order_by("-id")[:15]
-    return {"kinds": kinds, "units": units, "default_unit": default, "chosen_kind": chosen_kind, "recent": recent,
+    recent = list(ImportBatch.objects.filter(user=request.user).select_related("unit").order_by("-id")[:15])
+    for batch in recent:  # the registered service records (ledgers.schemas.register_schema) have no model choice
+        batch.kind_label = KIND_LABELS.get(batch.kind, batch.kind)
+    groups = {}  # the ledgers, then the service records of services and talent (their schemas' ``group``)
+    for kind, label in kinds:
+        groups.setdefault(str(getattr(schema_for(kind), "group", "") or _("台账")), []).append((kind, label))
+    return {"kinds": kinds, "kind_groups": list(groups.items()), "units": units, "default_unit": default, "chosen_kind": chosen_kind, "recent": recent,
             "max_mb": settings.IMPORT_MAX_FILE_BYTES // 1024 // 1024, "async_rows": settings.IMPORT_ASYNC_ROWS,
             "title": _("台账导入")}
 

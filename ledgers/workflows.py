@@ -265,13 +265,16 @@ def ledger_template(*, user, kind, target, unit=None):
             options = lists.get(column.options) or None
         elif column.options in getattr(schema, "option_lists", {}):  # a ledger's own coded columns
             options = schema.option_lists[column.options]
+        elif hasattr(schema, "choice_options") and column.options:  # a service record's own coded columns
+            options = schema.choice_options(column.options)
         elif column.options in CHOICE_CLASSES:
             options = choice_options(column.options)
         columns.append(excel.TemplateColumn(
             header=column.header, width=column.width, required=column.required, text=column.text, date=column.date,
             options=options, strict=column.options not in ("villages", "organizations"), help=column.help))
     excel.build_template(target, title=schema.label, columns=columns,
-                         instructions=template_instructions(schema, unit))
+                         instructions=(schema.instructions(unit) if hasattr(schema, "instructions")
+                                       else template_instructions(schema, unit)))
     suffix = f"-{unit.name}" if unit is not None else ""
     return f"{schema.label}导入模板{suffix}.xlsx"
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ledgers.admin import LedgerExcelAdmin
 from organizations.models import PartyOrganization
 from services import choices, workflows
 from services.models import (
@@ -89,7 +90,8 @@ class LiaisonForm(forms.ModelForm):
 
 
 @admin.register(LiaisonRecord)
-class LiaisonRecordAdmin(ScopedAdmin):
+class LiaisonRecordAdmin(LedgerExcelAdmin, ScopedAdmin):
+    ledger_kind = "liaisons"  # Excel import, template and export of the filtered list
     form = LiaisonForm
     list_display = ("held_on", "town", "host_organization", "organization", "channel", "topics_display")
     list_filter = (UnitListFilter, "channel", "host_organization", ("held_on", admin.DateFieldListFilter))
@@ -138,7 +140,8 @@ class ServiceCaseForm(forms.ModelForm):
 
 
 @admin.register(ServiceCase)
-class ServiceCaseAdmin(ScopedAdmin):
+class ServiceCaseAdmin(LedgerExcelAdmin, ScopedAdmin):
+    ledger_kind = "cases"  # Excel import, template and export of the filtered list
     form = ServiceCaseForm
     inlines = (ServiceCaseEventInline,)
     list_display = ("opened_on", "title", "display_name", "kind", "channel", "status", "town", "handler",
@@ -187,7 +190,8 @@ class TrainingAttendeeInline(ScopedInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(ScopedAdmin):
+class TrainingAdmin(LedgerExcelAdmin, ScopedAdmin):
+    ledger_kind = "trainings"  # Excel import, template and export of the filtered list
     inlines = (TrainingAttendeeInline,)
     list_display = ("held_on", "title", "kind", "county", "town", "organizer", "hours")
     list_filter = ("kind", UnitListFilter, ("held_on", admin.DateFieldListFilter))
@@ -203,7 +207,8 @@ class TrainingAdmin(ScopedAdmin):
 
 
 @admin.register(TrainingAttendee)
-class TrainingAttendeeAdmin(ScopedAdmin):
+class TrainingAttendeeAdmin(LedgerExcelAdmin, ScopedAdmin):
+    ledger_kind = "attendees"  # Excel import, template and export of the filtered list
     list_display = ("name", "training", "organization", "certificate_no", "town")
     list_filter = (UnitListFilter, "training__kind")
     search_fields_text = ("name", "certificate_no")
@@ -215,7 +220,8 @@ class TrainingAttendeeAdmin(ScopedAdmin):
 # Employment ------------------------------------------------------------------------------------------------------
 
 @admin.register(JobFair)
-class JobFairAdmin(ScopedAdmin):
+class JobFairAdmin(LedgerExcelAdmin, ScopedAdmin):
+    ledger_kind = "job_fairs"  # Excel import, template and export of the filtered list
     list_display = ("held_on", "title", "county", "town", "enterprises_count", "positions_offered", "attendance",
                     "intents_signed")
     list_filter = (UnitListFilter, ("held_on", admin.DateFieldListFilter))
@@ -231,7 +237,8 @@ class JobFairAdmin(ScopedAdmin):
 
 
 @admin.register(EmploymentAgreement)
-class EmploymentAgreementAdmin(ScopedAdmin):
+class EmploymentAgreementAdmin(LedgerExcelAdmin, ScopedAdmin):
+    ledger_kind = "agreements"  # Excel import, template and export of the filtered list
     list_display = ("signed_on", "enterprise", "town", "village", "positions", "workers_placed", "valid_until")
     list_filter = (UnitListFilter, ("signed_on", admin.DateFieldListFilter))
     search_fields_text = ("enterprise__name", "terms")

@@ -15,3 +15,8 @@ class ServicesConfig(AppConfig):
         from services.permissions import ROLE_GRANTS  # noqa: PLC0415 — grants are registered in ready()
 
         register_permissions(ROLE_GRANTS)  # who may do what with the services records (organizations.roles)
+        from ledgers.schemas import register_schema  # noqa: PLC0415 — Excel schemas are registered in ready()
+        from services.schemas import SCHEMAS  # noqa: PLC0415 — Excel schemas are registered in ready()
+
+        for schema in SCHEMAS:  # its records by Excel, through the ledgers' import engine (issue 14 item 6)
+            register_schema(schema)

@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from ledgers.admin import LedgerExcelAdmin
 from talent import choices, rules, workflows
 from talent.forms import CaseChangeForm, CaseCloseForm, CaseOpenForm, StepForm, UndoForm
 from talent.models import (
@@ -406,7 +407,8 @@ class ReserveCadreAdmin(TalentScopedAdmin):
 
 
 @admin.register(ReturneeVenture)
-class ReturneeVentureAdmin(TalentScopedAdmin):
+class ReturneeVentureAdmin(LedgerExcelAdmin, TalentScopedAdmin):
+    ledger_kind = "ventures"  # Excel import, template and export of the filtered list
     list_display = ("name", "kind", "founder", "town", "village", "founded_on", "jobs_created", "loans_amount",
                     "subsidies_amount", "is_active")
     list_filter = (UnitListFilter, VillageListFilter, "kind", "is_active")

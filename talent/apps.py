@@ -12,3 +12,8 @@ class TalentConfig(AppConfig):
         from talent.permissions import ROLE_GRANTS  # noqa: PLC0415 — grants are registered in ready()
 
         register_permissions(ROLE_GRANTS)  # who may do what with talent records (talent.permissions)
+        from ledgers.schemas import register_schema  # noqa: PLC0415 — Excel schemas are registered in ready()
+        from talent.schemas import SCHEMAS  # noqa: PLC0415 — Excel schemas are registered in ready()
+
+        for schema in SCHEMAS:  # its records by Excel, through the ledgers' import engine (issue 14 item 6)
+            register_schema(schema)

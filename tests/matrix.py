@@ -43,7 +43,7 @@ from django.test import RequestFactory
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ledgers.permissions import EXPORT
+from ledgers.permissions import EXPORT, IMPORT
 from organizations.roles import ADMIN_ROLES, ROLE_PERMISSIONS, Role
 from tests import factories
 from zyparty import scoping
@@ -362,6 +362,12 @@ def may_export(role, model):
     return model_perm(role, model, "view") and has_perm(role, EXPORT)
 
 
+def may_import(role, model):
+    """Excel import and its template (ledgers.importing.access.import_permissions): the import permission and
+    adding and changing the model's records."""
+    return has_perm(role, IMPORT) and model_perm(role, model, "add") and model_perm(role, model, "change")
+
+
 def is_staff_role(role):
     return role != Role.PARTNER
 
@@ -382,7 +388,8 @@ def role_groups(model, users):
         rights = frozenset(a for a in ("view", "add", "change", "delete") if model_perm(role, model, a))
         account = (is_staff_role(role), role in ADMIN_ROLES)
         if rights:
-            key = (rights, may_export(role, model), account, frozenset(grant_kinds(users[role])))
+            key = (rights, may_export(role, model), may_import(role, model), account,
+                   frozenset(grant_kinds(users[role])))
         else:
             key = ("none", account)
         groups.setdefault(key, []).append(role)

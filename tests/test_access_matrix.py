@@ -72,6 +72,7 @@ def test_api_matrix(mx, db, prefix, viewset):
     base = f"/api/v1/{prefix}/"
     objects = {key: scenario.make(mx.places[key]) for key in PLACES}
     exports = [a for a in viewset.get_extra_actions() if a.__name__ == "export"]
+    excel_imports = [a for a in viewset.get_extra_actions() if a.__name__ in ("template", "import_file")]
     # What a client posts to create a record at each place, made once here, outside the roles' rolled-back writes
     # (a scenario may make supporting records the payload refers to).
     payloads = {key: _api_payload(viewset, scenario, mx.places[key]) for key in PLACES} \
@@ -125,6 +126,12 @@ def test_api_matrix(mx, db, prefix, viewset):
             response = api.get(url)
             if allowed != (200 <= response.status_code < 300) or (not allowed and response.status_code != 403):
                 problems.append(f"export: expected {'2xx' if allowed else 403}, got {response.status_code}")
+        for action in excel_imports:  # the template, and an import without a file (refused, or asked for one)
+            url = f"{base}{action.url_path}/"
+            allowed = matrix.may_import(role, model)
+            response = api.get(url) if action.__name__ == "template" else api.post(url, {}, format="multipart")
+            expected = (200 if action.__name__ == "template" else 400) if allowed else 403
+            expect(action.__name__, response, expected)
         return problems
 
     _report(_each_role(mx, model, check))

@@ -47,6 +47,7 @@ class ModelPath:
     def __init__(self, model):
         self.new_instance = new_instance_factory(model)
         self.person = hasattr(model, "id_digest")
+        self.prepare = hasattr(model, "prepare")  # the ledgers' stored companions; service records derive in clean()
         self.compare = [f.attname for f in model._meta.concrete_fields if f.attname not in AUDIT_COLUMNS]
 
 
@@ -132,22 +133,14 @@ class RowChecks:
             obj = model_path.new_instance()
             before = None
         schema.apply(obj, cells, ctx, errors, key, current)
-        if model_path.person:
-            if schema.birth_rules and key[0] == "id":
-                try:
-                    obj.gender, obj.birth_date = id_number_facts(validate_id_number(obj.id_number))
-                except (ValidationError, ValueError):
-                    pass  # clean() reports it
-            if obj.town_id is None and not any(h in ("户籍村(社区)", "所属乡镇") for h, _c, _m in errors.items):
-                errors.add("户籍村(社区)", "required", _("请填写户籍村(社区)或所属乡镇。"))
-        elif obj.town_id is None and not errors:
-            errors.add("建档乡镇", "required", _("请填写建档乡镇（负责联系该企业的乡镇）。"))
+        _person_and_place(schema, obj, key, errors, model_path.person)
         try:
             obj.clean()
         except ValidationError as exc:
             add_clean_errors(schema, exc, errors)
         if not errors:
-            obj.prepare()
+            if model_path.prepare:
+                obj.prepare()
             if not permits(scope_user, obj):
                 errors.add(schema.place_header, "out_of_scope", _("不在您的管辖范围内。"))
             elif not within_unit(unit, obj):
@@ -187,6 +180,9 @@ class RowChecks:
         """The records the rows name, by natural key (or 记录编号), anywhere in the database: uniqueness is global.
         Their units come from the import's own lookup tables rather than a join (four instances a row otherwise)."""
         model = self.schema.model
+        custom = getattr(self.schema, "load_existing", None)
+        if custom is not None:  # service records (ledgers.schemas.records): keys of their own, looked up by the schema
+            return custom(keyed, ctx)
         by_key = {}
         if hasattr(model, "id_digest"):
             digests = {}
@@ -216,6 +212,21 @@ class RowChecks:
         if missing:  # records outside the import's county (their rows become scope errors): load their units
             prefetch_related_objects(missing, *relations)
         return by_key
+
+
+def _person_and_place(schema, obj, key, errors, person):
+    """A person's birth facts from the ID number (members, activists), and the place every ledger row needs (service
+    records, ``needs_town = False``, check their own place in clean())."""
+    if person:
+        if schema.birth_rules and key[0] == "id":
+            try:
+                obj.gender, obj.birth_date = id_number_facts(validate_id_number(obj.id_number))
+            except (ValidationError, ValueError):
+                pass  # clean() reports it
+        if obj.town_id is None and not any(h in ("户籍村(社区)", "所属乡镇") for h, _c, _m in errors.items):
+            errors.add("户籍村(社区)", "required", _("请填写户籍村(社区)或所属乡镇。"))
+    elif getattr(schema, "needs_town", True) and obj.town_id is None and not errors:
+        errors.add("建档乡镇", "required", _("请填写建档乡镇（负责联系该企业的乡镇）。"))
 
 
 def add_clean_errors(schema, exc, errors):

@@ -353,8 +353,10 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
         # per-row checks are the import's cost; the machines have two cores).
         self.ctx = ctx
         self.total_rows = total
-        self.writer = RowWriter(model, self.user) if self.commit else None
-        processes = worker_count(len(work))
+        make_writer = getattr(schema, "writer", None)  # service records write their parents first (schemas.records)
+        self.writer = None if not self.commit else make_writer(self.user, ctx) if make_writer else RowWriter(
+            model, self.user)
+        processes = worker_count(len(work)) if getattr(schema, "parallel", True) else 1
         if processes == 1:
             self._check_rows(work)  # straight into this run
         elif self.writer is not None and connection.vendor == "postgresql" and not self.prepare_only:

@@ -45,6 +45,14 @@ SCHEMAS = {s.kind: s for s in (WorkerSchema(), EnterpriseSchema(), MemberSchema(
 KIND_LABELS = {kind: schema.label for kind, schema in SCHEMAS.items()}
 
 
+def register_schema(schema) -> LedgerSchema:
+    """Add a schema of an app above the ledgers (services, talent) from its ``AppConfig.ready()``, as they register
+    their permissions: the engine, the pages, the API and ``import_ledger`` then know its kind."""
+    SCHEMAS[schema.kind] = schema
+    KIND_LABELS[schema.kind] = schema.label
+    return schema
+
+
 def schema_for(kind) -> LedgerSchema:
     try:
         return SCHEMAS[kind]
@@ -89,7 +97,7 @@ def template_instructions(schema, unit):
     return rows
 
 
-__all__ = ["SCHEMAS", "KIND_LABELS", "schema_for", "masked_cell", "template_instructions", "ImportContext", "RowErrors",
+__all__ = ["SCHEMAS", "KIND_LABELS", "register_schema", "schema_for", "masked_cell", "template_instructions", "ImportContext", "RowErrors",
            "NewRows", "Column", "LedgerSchema", "PersonSchema", "WorkerSchema", "MemberSchema", "ActivistSchema",
            "EnterpriseSchema", "UnitSchema", "KEEP", "MASK_TEXT", "choice_options", "is_masked",
            "left_behind_flags"]

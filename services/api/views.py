@@ -1,5 +1,8 @@
 """API endpoints of this app; ``routes`` is registered under /api/v1/ by zyparty.urls.
 
+Trainings, sign-in sheets (training-attendees), job fairs, service cases, liaison records and employment agreements
+have ``template/``, ``import/`` and ``export/`` actions (ledgers.api.excel; their sheets in services.schemas).
+
 Status changes are actions, not field edits: ``service-cases/{id}/transition/``, ``transfers/{id}/decide/`` and
 ``certificates/{id}/revoke/`` (each needs the model's change permission and goes through services.workflows).
 """
@@ -11,6 +14,7 @@ from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from ledgers.api.excel import ExcelExportActions, ExcelImportActions
 from services import choices, filters, workflows
 from services.api import serializers
 from services.models import (
@@ -42,8 +46,10 @@ def _require(request, perm):
         raise exceptions.PermissionDenied()
 
 
-class LiaisonViewSet(ScopedViewSet):
+class LiaisonViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
     """双向联系记录（乡镇党委与流入地党组织、驻外党组织，seed 000 §6）。"""
+
+    ledger_kind = "liaisons"  # template/, import/, export/ (ledgers.api.excel; services.schemas)
 
     queryset = LiaisonRecord.objects.all()
     serializer_class = serializers.LiaisonSerializer
@@ -52,8 +58,10 @@ class LiaisonViewSet(ScopedViewSet):
     ordering_fields = ["id", "held_on", "updated_at"]
 
 
-class ServiceCaseViewSet(ScopedViewSet):
+class ServiceCaseViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
     """服务事项（就业、社保、法律援助与追讨欠薪、证照、贷款、留守关爱），含办理记录。"""
+
+    ledger_kind = "cases"  # template/, import/, export/ (ledgers.api.excel; services.schemas)
 
     queryset = ServiceCase.objects.all()
     serializer_class = serializers.ServiceCaseSerializer
@@ -74,8 +82,10 @@ class ServiceCaseViewSet(ScopedViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
 
 
-class TrainingViewSet(ScopedViewSet):
+class TrainingViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
     """培训（五大免费技能培训、驻外党组织书记培训等）。"""
+
+    ledger_kind = "trainings"  # template/, import/, export/ (ledgers.api.excel; services.schemas)
 
     queryset = Training.objects.all()
     serializer_class = serializers.TrainingSerializer
@@ -87,8 +97,10 @@ class TrainingViewSet(ScopedViewSet):
         return super().get_queryset().annotate(attendee_count=Count("attendees"))
 
 
-class TrainingAttendeeViewSet(ScopedViewSet):
+class TrainingAttendeeViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
     """参训人员（以书记身份参训的，注明所在党组织）。"""
+
+    ledger_kind = "attendees"  # template/, import/, export/ (ledgers.api.excel; services.schemas)
 
     queryset = TrainingAttendee.objects.all()
     serializer_class = serializers.TrainingAttendeeSerializer
@@ -97,8 +109,10 @@ class TrainingAttendeeViewSet(ScopedViewSet):
     ordering_fields = ["id", "name", "updated_at"]
 
 
-class JobFairViewSet(ScopedViewSet):
+class JobFairViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
     """招聘会（“就业春风”行动）。"""
+
+    ledger_kind = "job_fairs"  # template/, import/, export/ (ledgers.api.excel; services.schemas)
 
     queryset = JobFair.objects.all()
     serializer_class = serializers.JobFairSerializer
@@ -107,8 +121,10 @@ class JobFairViewSet(ScopedViewSet):
     ordering_fields = ["id", "held_on", "updated_at"]
 
 
-class EmploymentAgreementViewSet(ScopedViewSet):
+class EmploymentAgreementViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
     """定向用工协议。"""
+
+    ledger_kind = "agreements"  # template/, import/, export/ (ledgers.api.excel; services.schemas)
 
     queryset = EmploymentAgreement.objects.all()
     serializer_class = serializers.EmploymentAgreementSerializer

@@ -102,6 +102,10 @@ class TrainingAttendee(PlacedModel, TrackedModel):
         if person is not None and not self.name:
             self.name = person.name
 
+    # An import (services.schemas.trainings) checks the rules below against the whole file and the records it loaded
+    # at once, and sets this so that clean() does not ask the database again for every row.
+    uniqueness_checked = False
+
     def clean(self):
         errors = {}
         if self.worker_id and self.member_id and self.member.worker_id not in (None, self.worker_id):
@@ -110,7 +114,9 @@ class TrainingAttendee(PlacedModel, TrackedModel):
         if not self.name:
             errors["name"] = [_("请选择台账人员或填写姓名。")]
         self.certificate_no = (self.certificate_no or "").strip()
-        if self.training_id:
+        if self.uniqueness_checked:
+            pass
+        elif self.training_id:
             same = TrainingAttendee.objects.filter(training_id=self.training_id)
             if self.worker_id:
                 _unique(self, same.filter(worker_id=self.worker_id), "worker", _("该农民工已登记参加本次培训。"), errors)
@@ -119,7 +125,7 @@ class TrainingAttendee(PlacedModel, TrackedModel):
             if self.organization_id:
                 _unique(self, same.filter(organization_id=self.organization_id), "organization",
                         _("该党组织的书记已登记参加本次培训。"), errors)
-        if self.certificate_no:
+        if self.certificate_no and not self.uniqueness_checked:
             _unique(self, TrainingAttendee.objects.filter(certificate_no=self.certificate_no), "certificate_no",
                     _("结业证书编号已被使用。"), errors)
         if errors:

@@ -10,6 +10,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from ledgers.api.excel import ExcelExportActions, ExcelImportActions
 from talent import filters, workflows
 from talent.api import serializers
 from talent.models import (
@@ -185,8 +186,10 @@ class ReserveCadreViewSet(ScopedViewSet):
     scope_error_field = "talent"
 
 
-class VentureViewSet(ScopedViewSet):
+class VentureViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
     """返乡创业实体：合作社、家庭农场、企业、社区工厂。"""
+
+    ledger_kind = "ventures"  # template/, import/, export/ (ledgers.api.excel; talent.schemas)
 
     queryset = ReturneeVenture.objects.all()
     serializer_class = serializers.VentureSerializer
