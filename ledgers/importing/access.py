@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from ledgers.schemas import KIND_LABELS, schema_for
 from organizations.models import Unit
-from organizations.roles import EXPORT, IMPORT
+from ledgers.permissions import EXPORT, IMPORT
 from zyparty import scoping
 
 
