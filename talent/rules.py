@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 
 from ledgers.choices import Education
 from talent import choices
-from talent.calendar import add_months, add_years, age_on, working_days
+from talent.calendar import working_days
 from talent.choices import Outcome, Step
+from zyparty.dates import add_months, add_years, age_on
 
 # Time limits ------------------------------------------------------------------------------------------------------
 

@@ -4,9 +4,9 @@ organizations.roles'), and whether a row lands inside the import's scope and uni
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from ledgers.permissions import EXPORT, IMPORT
 from ledgers.schemas import KIND_LABELS, schema_for
 from organizations.models import Unit
-from ledgers.permissions import EXPORT, IMPORT
 from zyparty import scoping
 
 
