@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from ledgers.importing.access import permits
 from ledgers.importing.checking import RowChecks
 from ledgers.importing.files import batch_path, remove_stored
+from ledgers.importing.people import PeopleLinks
 from ledgers.importing.units import UnitsImport
 from ledgers.importing.writing import Rollback, RowWriter, Stale
 from ledgers.models import ImportBatch, ImportStatus
@@ -60,6 +61,7 @@ class ImportResult:
     changed: int = 0
     unchanged: int = 0
     errors: list = field(default_factory=list)  # dicts: sheet, row, column, cell, value, message, code
+    warnings: list = field(default_factory=list)  # dicts: sheet, row, column, message, code (rows still imported)
     error_count: int = 0
     committed: bool = False
     timings: dict = field(default_factory=dict)  # phase → seconds
@@ -72,7 +74,7 @@ class ImportResult:
         return {"batch": self.batch.pk, "kind": self.batch.kind, "file_name": self.batch.file_name,
                 "status": self.batch.status, "rows": self.rows, "new": self.new, "changed": self.changed,
                 "unchanged": self.unchanged, "error_count": self.error_count, "errors": self.errors,
-                "committed": self.committed}
+                "warnings": self.warnings, "committed": self.committed}
 
 
 def result_of(batch) -> ImportResult:
@@ -81,7 +83,7 @@ def result_of(batch) -> ImportResult:
                         error_count=batch.error_count, committed=batch.status == ImportStatus.COMMITTED)
 
 
-class ImportRun(RowChecks, UnitsImport):
+class ImportRun(PeopleLinks, RowChecks, UnitsImport):
     """One check or commit of a stored batch: :meth:`run` gives its :class:`ImportResult`."""
 
     def __init__(self, batch, user, *, commit, progress=None, prepare_only=False):
@@ -98,6 +100,7 @@ class ImportRun(RowChecks, UnitsImport):
         self.written = False
         self.write_failed = False
         self.timings = {}  # phase → seconds (bench/excel_bench.py prints them)
+        self.ctx = None
         self._clock = time.perf_counter()
 
     def _lap(self, phase):
@@ -184,6 +187,7 @@ class ImportRun(RowChecks, UnitsImport):
         return ImportResult(batch=batch, rows=self.counts["rows"], new=self.counts["new"],
                             changed=self.counts["changed"], unchanged=self.counts["unchanged"],
                             errors=self.errors, error_count=self.error_count, committed=committed,
+                            warnings=self.ctx.warnings if self.ctx is not None else [],
                             timings={k: round(v, 3) for k, v in self.timings.items()})
 
     def _mark_committed(self):
@@ -208,7 +212,7 @@ class ImportRun(RowChecks, UnitsImport):
         changes = {"batch": batch.pk, "kind": batch.kind, "file": batch.file_name, "sha256": batch.sha256,
                    "size": batch.size, "unit": batch.unit.code if batch.unit_id else "", "rows": self.counts["rows"],
                    "created": self.counts["new"], "updated": self.counts["changed"],
-                   "unchanged": self.counts["unchanged"], "errors": self.error_count}
+                   "unchanged": self.counts["unchanged"], "errors": self.error_count, **(self.people_changes or {})}
         detail = (_("%(l)s导入：新增%(n)d条，修改%(c)d条，未变%(u)d条") % {
             "l": KIND_LABELS[batch.kind], "n": self.counts["new"], "c": self.counts["changed"],
             "u": self.counts["unchanged"]}) if result == "success" else (
@@ -312,6 +316,7 @@ class ImportRun(RowChecks, UnitsImport):
                 seen_records[current.pk] = row_no
             work.append((sheet, row_no, cells, cols, key, current))
         del existing, seen_records, keyed
+        self._people_check(work, ctx)  # the other ledgers' records of these people; the file's contradictions
         self.tick(0, total, _("正在校验"))
         # 4. Each row through the model's rules: in forked worker processes for large files (PERFORMANCE.md: the
         # per-row checks are the import's cost; the machines have two cores).
@@ -372,6 +377,7 @@ class ImportRun(RowChecks, UnitsImport):
                         raise Rollback
                     self.tick(total, total, _("正在写入数据库"))
                     writer.flush()  # the changed rows
+                    self._people_write()
                     self._lap("write")
                     self._audit()
                     self._mark_committed()
@@ -409,6 +415,7 @@ class ImportRun(RowChecks, UnitsImport):
         try:
             with transaction.atomic():
                 writer.flush()
+                self._people_write()
                 self._lap("write")
                 self._audit()
                 self._mark_committed()

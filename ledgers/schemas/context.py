@@ -28,6 +28,23 @@ class ImportContext:
         self._memo = {}  # cell text → unit (or the CellError): each distinct village/town name resolved once
         self.cell_memos = {}  # column → {cell text: value}: WorkerSchema.new_rows converts each distinct text once
         self.digest = crypto.digester()  # crypto.digest under the current key, for 100,000 rows
+        # One person across the ledgers (issue 14; ledgers.importing.people), loaded in the main process before the
+        # rows are checked: worker imports, id digest → ledgers.people.Party of every member and activist; member and
+        # activist imports, id digest → the facts of the worker record of the same person.
+        self.party = {}
+        self.people_workers = {}
+        # --- minimal warnings hook (issue 14 item 5); reconciled at merge with the import's own warnings list ---
+        self.warnings = []
+        self.warning_count = 0
+
+    def warn(self, sheet, row, column, message, code):
+        """A contradiction the clerk should see; the row is still imported (issue 14: "warnings, never silent").
+        The first 20,000 are kept, every one counted."""
+        self.warning_count += 1
+        if len(self.warnings) < 20_000:
+            self.warnings.append({"sheet": sheet, "row": row, "column": column, "message": str(message),
+                                  "code": code})
+    # --- end of the warnings hook ---
 
     def preload(self):
         """Every lookup table now, so that checking rows never queries (the rows may be checked in forked worker

@@ -76,9 +76,24 @@ class Command(BaseCommand):
             self.stdout.write(f"  {where}{value}：{item['message']} [{item['code']}]")
         if result.error_count > max_errors:
             self.stdout.write(f"  ……另有 {result.error_count - max_errors} 处错误")
+        self._report_warnings(result.warnings, max_errors)
         if result.committed:
             self.stdout.write(self.style.SUCCESS("已全部写入。"))
         elif dry_run and not result.error_count:
             self.stdout.write(self.style.SUCCESS("校验通过（--dry-run，未写入）。"))
         else:
             self.stdout.write(self.style.ERROR("有错误，未写入任何数据。"))
+
+    def _report_warnings(self, warnings, max_lines):
+        """The file's contradictions (issue 14 item 5): rows still imported; one line per cause with its rows."""
+        if not warnings:
+            return
+        groups = {}
+        for item in warnings:
+            groups.setdefault((item["sheet"], item["column"], item["message"], item["code"]), []).append(item["row"])
+        self.stdout.write(self.style.WARNING(f"提示 {len(warnings)} 处（不影响导入，请核对）："))
+        for (sheet, column, message, code), rows in list(groups.items())[:max_lines]:
+            shown = "、".join(str(r) for r in rows[:10]) + (f"等{len(rows)}行" if len(rows) > 10 else "行")
+            self.stdout.write(f"  {sheet} 第{shown} {column}：{message} [{code}]")
+        if len(groups) > max_lines:
+            self.stdout.write(f"  ……另有 {len(groups) - max_lines} 类提示")
