@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from stdnum.cn import ric
 
 from ledgers import people, workflows
+from ledgers.importing import engine
 from ledgers.models import Activist, PartyMember, Worker
 from organizations.roles import Role
 from tests import factories
@@ -291,3 +292,26 @@ def test_a_worker_the_importer_may_not_add_is_left_out_with_a_word(world, clerk,
     assert result.committed and PartyMember.by_id_number(number).get().worker_id is None
     assert [w["code"] for w in result.warnings] == ["worker_not_created"]
     assert not Worker.by_id_number(number).exists()
+
+
+def test_large_files_checked_in_stripes_link_the_same(world, clerk, tmp_path, settings, monkeypatch):
+    """Forked workers check the rows with the other ledgers loaded before the fork; on PostgreSQL the rows are
+    written by the COPY while they are checked, and the links follow inside the same transaction."""
+    settings.IMPORT_PARALLEL_MIN_ROWS, settings.IMPORT_WORKERS = 10, 2
+    monkeypatch.setattr(engine, "STRIPE_ROWS", 5)
+    members = [factories.member(world.town_a, world.village_a, world.org_a, name=f"党员{i}", full_member_on=None,
+                                joined_on=D(2024, 7, 1), id_number=id_number(D(1982, 1, 1))) for i in range(5)]
+    rows = [worker_row(姓名=f"条带{i}", 身份证号=id_number()) for i in range(40)]
+    for i, member in enumerate(members):
+        rows[i * 8 + 3] = worker_row(姓名=member.name, 身份证号=member.id_number, 政治面貌="群众")
+    result = commit(clerk, workbook_file(tmp_path / "w.xlsx", rows), world.town_a, "workers")
+    assert result.committed and result.new == 40
+    assert sorted(w["row"] for w in result.warnings) == [i * 8 + 5 for i in range(5)]
+    for member in members:
+        member.refresh_from_db()
+        assert member.worker.political_status == "probationary" and member.worker.name == member.name
+    numbers = [id_number(D(1983, 1, 1)) for _ in range(30)]
+    result = commit(clerk, workbook_file(tmp_path / "m.xlsx", [member_row(n, 姓名=f"新党员{i}") for i, n in
+                                                               enumerate(numbers)]), world.town_a, "members")
+    assert result.committed and result.new == 30
+    assert Worker.objects.filter(party_member__name__startswith="新党员", political_status="member").count() == 30
