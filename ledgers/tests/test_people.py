@@ -315,3 +315,15 @@ def test_large_files_checked_in_stripes_link_the_same(world, clerk, tmp_path, se
                                                                enumerate(numbers)]), world.town_a, "members")
     assert result.committed and result.new == 30
     assert Worker.objects.filter(party_member__name__startswith="新党员", political_status="member").count() == 30
+
+
+def test_api_refuses_a_worker_status_against_the_member_record(world, api):
+    worker = world.workers["a"]
+    factories.member(world.town_a, world.village_a, world.org_a, id_number=worker.id_number)
+    worker.refresh_from_db()
+    api.force_authenticate(world.users[Role.TOWN_CLERK])
+    response = api.patch(f"/api/v1/workers/{worker.pk}/", {"political_status": "masses"}, format="json",
+                         HTTP_IF_MATCH=worker.etag)
+    assert response.status_code == 400
+    assert "该人员在党员台账中为中共党员" in str(response.json())
+    assert Worker.objects.get(pk=worker.pk).political_status == "member"
