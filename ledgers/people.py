@@ -41,6 +41,14 @@ def under_age_message(birth_date, day, what):
         "w": what, "b": birth_date.isoformat(), "d": day.isoformat(), "a": age_on(birth_date, day)}
 
 
+def _label(value):
+    """The label of a political status (built only when a message is: Choices.choices is slow per row)."""
+    try:
+        return PoliticalStatus(value).label
+    except ValueError:
+        return value
+
+
 # What a worker's record must say -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Party:
@@ -81,10 +89,9 @@ def followed(political_status, party_wish, party: Party):
 def status_conflict(political_status, party_wish, party: Party):
     """The (field, message) when a worker's values contradict the party ledgers, else None. A blank value is no
     contradiction: it is filled in (:func:`followed`). The party ledgers lead: the remedy is made there."""
-    label = dict(PoliticalStatus.choices)
     if party.member and political_status and political_status != party.status:
         return "political_status", _("该人员在党员台账中为%(s)s，请在党员台账中处理（政治面貌随党员台账）。") % {
-            "s": label[party.status]}
+            "s": _label(party.status)}
     if party.activist and not party.member:
         if political_status and political_status not in ACTIVIST_STATUSES:
             return "political_status", _("该人员在入党积极分子台账中，尚未入党：政治面貌应为群众或共青团员，请在党员台账、"
@@ -99,21 +106,20 @@ def worker_row_warnings(direction, return_intention, political_status, party_wis
     """The contradictions of one worker row, as (column, code, message): 外出 with 已返乡; 中共党员 without a member
     record; a political status or wish the party ledgers override (the row is imported with theirs)."""
     found = []
-    label = dict(PoliticalStatus.choices)
     if direction == Direction.OUTGOING and return_intention == Intention.RETURNED:
         found.append(("返乡意向", "out_but_returned",
                       _("外出/外来为“外出”，返乡意向却为“已返乡”，请核对该人员是否仍在外务工。")))
     if political_status in MEMBER_STATUSES and not party.member:
         found.append(("政治面貌", "member_without_record",
                       _("政治面貌为%(s)s，但党员台账中没有该人员，请在党员台账中登记或核对政治面貌。") % {
-                          "s": label[political_status]}))
+                          "s": _label(political_status)}))
     conflict = status_conflict(political_status, party_wish, party)
     if conflict is not None:
         status, wish = followed(political_status, party_wish, party)
         if conflict[0] == "political_status":
             found.append(("政治面貌", "status_follows_ledgers",
                           _("政治面貌“%(a)s”与党员台账、积极分子台账不符，已按其记为“%(b)s”。") % {
-                              "a": label.get(political_status, political_status), "b": label[status]}))
+                              "a": _label(political_status), "b": _label(status)}))
         else:
             found.append(("入党意愿", "wish_follows_ledgers",
                           _("入党意愿“无”与入党积极分子台账不符，已记为“有”。")))
@@ -124,10 +130,9 @@ def worker_change_warning(political_status, party_wish, party: Party):
     """For a member or activist row: the message when the worker record of the same person will change to follow
     it, else None. A blank status or wish is filled in without a word: nothing is contradicted."""
     status, wish = followed(political_status, party_wish, party)
-    label = dict(PoliticalStatus.choices)
     if political_status and status != political_status:
         return _("农民工台账中该人员的政治面貌为“%(a)s”，导入后随本台账改为“%(b)s”。") % {
-            "a": label.get(political_status, political_status), "b": label.get(status, status)}
+            "a": _label(political_status), "b": _label(status)}
     if party_wish == Wish.NO and wish == Wish.YES:
         return _("农民工台账中该人员的入党意愿为“无”，导入后随本台账改为“有”。")
     return None
