@@ -327,3 +327,15 @@ def test_api_refuses_a_worker_status_against_the_member_record(world, api):
     assert response.status_code == 400
     assert "该人员在党员台账中为中共党员" in str(response.json())
     assert Worker.objects.get(pk=worker.pk).political_status == "member"
+
+
+def test_admin_shows_the_link_only_to_those_who_may_see_the_worker(world, client):
+    worker = factories.worker(world.town_b, world.village_b, id_number=id_number(D(1989, 9, 9)))
+    member = factories.member(world.town_a, world.village_a, world.org_a, id_number=worker.id_number)
+    url = f"/admin/ledgers/partymember/{member.pk}/change/"
+    client.force_login(world.users[Role.TOWN_CLERK])
+    page = client.get(url).content.decode()
+    assert "已关联（不在您的管辖范围内）" in page and f"/admin/ledgers/worker/{worker.pk}/change/" not in page
+    client.force_login(world.users[Role.COUNTY_STAFF])
+    page = client.get(url).content.decode()
+    assert f"/admin/ledgers/worker/{worker.pk}/change/" in page and 'name="worker"' not in page  # never picked by hand
