@@ -150,15 +150,38 @@ class HostEnterpriseAdmin(LedgerExcelAdmin, MaskedInputMixin, ScopedAdmin):
         return ("name",)
 
 
+class WorkerLinkAdmin:
+    """Members and activists: the worker record of the same person (issue 14 item 5), linked by ID number on save —
+    never picked by hand — shown as a link only when the viewer may see that record (zyparty.scoping)."""
+
+    readonly_fields = (*PersonAdmin.readonly_fields, "worker_link")
+
+    @admin.display(description=_("农民工台账记录"))
+    def worker_link(self, obj):
+        if obj is None or obj.worker_id is None:
+            return _("未关联")
+        user = context.current_user()  # the middleware's actor: display methods get no request
+        if user is None or not Worker.objects.restrict(user).filter(pk=obj.worker_id).exists():
+            return _("已关联（不在您的管辖范围内）")
+        url = reverse("admin:ledgers_worker_change", args=[obj.worker_id], current_app=self.admin_site.name)
+        return format_html('<a href="{}">{}</a>', url, _("查看农民工台账记录"))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        warning = workflows.person_worker_link(user=request.user, record=obj)
+        if warning:
+            messages.warning(request, warning)
+
+
 @admin.register(PartyMember)
-class PartyMemberAdmin(LedgerExcelAdmin, PersonAdmin):
+class PartyMemberAdmin(WorkerLinkAdmin, LedgerExcelAdmin, PersonAdmin):
     ledger_kind = "members"
     list_display = ("name", "id_number_masked", "gender", "phone_number_masked", "town", "village", "category",
                     "joined_on", "home_organization", "is_mobile", "membership_status", "lost_contact")
     list_filter = (UnitListFilter, VillageListFilter, "category", "is_mobile", "membership_status", "lost_contact",
                    "education")
     filterset_class = filters.MemberFilterSet
-    autocomplete_fields = ("town", "village", "worker", "home_organization", "activity_organization", "co_manager")
+    autocomplete_fields = ("town", "village", "home_organization", "activity_organization", "co_manager")
     list_select_related = ("town", "village", "home_organization")
     fieldsets = (
         (_("基本信息"), {"fields": PERSON_FIELDS + ("education", "job_post", "home_address")}),
@@ -167,25 +190,24 @@ class PartyMemberAdmin(LedgerExcelAdmin, PersonAdmin):
         (_("流动情况"), {"fields": ("is_mobile", "destination_code", "out_since", "certificate_no",
                                 "certificate_issued_on", "lost_contact", "lost_contact_since", "last_org_life_on",
                                 "last_dues_paid_on")}),
-        (_("其他"), {"fields": ("worker", "remarks", "updated_at", "updated_by")}),
+        (_("其他"), {"fields": ("worker_link", "remarks", "updated_at", "updated_by")}),
     )
 
 
 @admin.register(Activist)
-class ActivistAdmin(LedgerExcelAdmin, PersonAdmin):
+class ActivistAdmin(WorkerLinkAdmin, LedgerExcelAdmin, PersonAdmin):
     ledger_kind = "activists"
     list_display = ("name", "id_number_masked", "gender", "town", "village", "stage", "applied_on", "activist_on",
                     "cultivating_organization")
     list_filter = (UnitListFilter, VillageListFilter, "stage")
     filterset_class = filters.ActivistFilterSet
-    autocomplete_fields = ("town", "village", "worker", "cultivating_organization", "home_organization",
-                           "co_manager")
+    autocomplete_fields = ("town", "village", "cultivating_organization", "home_organization", "co_manager")
     list_select_related = ("town", "village", "cultivating_organization")
     fieldsets = (
         (_("基本信息"), {"fields": PERSON_FIELDS}),
         (_("培养情况"), {"fields": ("stage", "applied_on", "activist_on", "cultivation_contacts",
                                 "cultivating_organization", "home_organization", "co_manager")}),
-        (_("其他"), {"fields": ("worker", "remarks", "updated_at", "updated_by")}),
+        (_("其他"), {"fields": ("worker_link", "remarks", "updated_at", "updated_by")}),
     )
 
 

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ledgers import choices
+from ledgers import choices, people
 from ledgers.matching import (
     CHOICE_CLASSES,
     PLACE_COLUMNS,
@@ -153,7 +153,16 @@ class PersonRecord(LedgerPlace, TrackedModel):
 
     def save(self, *args, **kwargs):
         self.prepare()
+        adding = self._state.adding
+        self.before_write(kwargs)
         super().save(*args, **kwargs)
+        self.after_write(adding, kwargs.get("update_fields"))
+
+    def before_write(self, kwargs):
+        """Hook of save(), after prepare() and before the write (one person across the ledgers, ledgers.people)."""
+
+    def after_write(self, adding, update_fields):
+        """Hook of save(), after the write."""
 
     @classmethod
     def by_id_number(cls, number):
@@ -278,8 +287,48 @@ class Worker(PersonRecord):
                 self.employer_credit_code = validate_credit_code(self.employer_credit_code)
             except ValidationError as exc:
                 errors["employer_credit_code"] = exc.messages
+        if "id_number" not in errors:
+            conflict = people.status_conflict(self.political_status, self.party_wish, self.party_standing())
+            if conflict is not None:
+                errors.setdefault(conflict[0], []).append(conflict[1])
         if errors:
             raise ValidationError(errors)
+
+    # One person across the ledgers (issue 14; ledgers.people) ----------------------------------------------------
+    def party_standing(self) -> people.Party:
+        """The person's member or activist record (same ID number, by its keyed hash; any county), as
+        ledgers.people sees it. An import sets ``_party`` from its preloaded tables, so that no row queries."""
+        hint = self.__dict__.get("_party")
+        if hint is not None:
+            return hint
+        digest = crypto.digest((self.id_number or "").strip().upper()) if self.id_number else self.id_digest
+        if not digest:
+            return people.NONE
+        full = list(PartyMember.objects.filter(id_digest=digest).values_list("full_member_on", flat=True)[:1])
+        if full:
+            return people.Party.of(is_member=True, member_full_on=full[0])
+        return people.Party.of(activist_stage=Activist.objects.filter(id_digest=digest).values_list(
+            "stage", flat=True).first())
+
+    def before_write(self, kwargs):
+        """Political status and 入党意愿 follow the party ledgers (a blank is filled; clean() refuses a
+        contradiction in a form); a save limited to other fields leaves them alone."""
+        fields = kwargs.get("update_fields")
+        if fields is not None and not {"political_status", "party_wish"} & set(fields):
+            return
+        status, wish = people.followed(self.political_status, self.party_wish, self.party_standing())
+        if (status, wish) != (self.political_status, self.party_wish):
+            self.political_status, self.party_wish = status, wish
+            self.completeness = sum(self.clears().values())
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "political_status", "party_wish", "completeness"}
+
+    def after_write(self, adding, update_fields):
+        """A new worker record links the member and activist records of the same person in its county."""
+        if adding:
+            for model in (PartyMember, Activist):
+                model.objects.filter(id_digest=self.id_digest, county_id=self.county_id, worker__isnull=True).update(
+                    worker=self, version=models.F("version") + 1)
 
     def prepare(self):
         super().prepare()
@@ -360,7 +409,33 @@ class HostEnterprise(LedgerPlace, TrackedModel):
         return regions.region_label(self.location_code) or self.address
 
 
-class PartyMember(PersonRecord):
+class FollowedByWorker:
+    """Members and activists: linked, on save, to the worker record of the same person (same ID number, by its
+    keyed hash) in the same county, whose political status and 入党意愿 then follow (ledgers.people). Creating a
+    missing worker record needs a user allowed to add it: ledgers.workflows.person_worker_link, and the import."""
+
+    def before_write(self, kwargs):
+        if self.worker_id is not None or not self.id_digest or self.county_id is None:
+            return
+        related = "party_member" if isinstance(self, PartyMember) else "activist"
+        worker_id = Worker.objects.filter(id_digest=self.id_digest, county_id=self.county_id,
+                                          **{f"{related}__isnull": True}).values_list("pk", flat=True).first()
+        if worker_id is not None:
+            self.worker_id = worker_id
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "worker"}
+
+    def after_write(self, adding, update_fields):
+        if self.worker_id is None:
+            return
+        worker = Worker.objects.get(pk=self.worker_id)
+        standing = worker.__dict__["_party"] = worker.party_standing()
+        if people.followed(worker.political_status, worker.party_wish, standing) != (worker.political_status,
+                                                                                      worker.party_wish):
+            worker.save(update_fields=["political_status", "party_wish"])  # its before_write makes it follow
+
+
+class PartyMember(FollowedByWorker, PersonRecord):
     """A migrant party member (农民工党员台账) with the fields of the 2017 national member record form."""
 
     worker = models.OneToOneField(Worker, verbose_name=_("农民工台账记录"), null=True, blank=True,
@@ -419,8 +494,8 @@ class PartyMember(PersonRecord):
             errors["full_member_on"] = [_("转正日期应晚于入党日期。")]
         if self.lost_contact and not self.lost_contact_since:
             errors["lost_contact_since"] = [_("失联党员须填写失联日期。")]
-        if self.birth_date and self.joined_on and (self.joined_on.year - self.birth_date.year) < 18:
-            errors["joined_on"] = [_("入党时应年满十八岁。")]
+        if self.birth_date and self.joined_on and not people.old_enough_to_join(self.birth_date, self.joined_on):
+            errors["joined_on"] = [people.under_age_message(self.birth_date, self.joined_on, _("入党"))]
         if errors:
             raise ValidationError(errors)
 
@@ -430,7 +505,7 @@ class PartyMember(PersonRecord):
                          else choices.MemberCategory.PROBATIONARY)
 
 
-class Activist(PersonRecord):
+class Activist(FollowedByWorker, PersonRecord):
     """A membership activist (入党积极分子台账): cultivated by the host organization, inspected by both (seed 000 §7)."""
 
     worker = models.OneToOneField(Worker, verbose_name=_("农民工台账记录"), null=True, blank=True,
@@ -473,12 +548,9 @@ class Activist(PersonRecord):
             errors.update(exc.message_dict)
         if self.activist_on and self.applied_on and self.activist_on < self.applied_on:
             errors["activist_on"] = [_("确定积极分子日期不能早于申请入党日期。")]
-        if self.birth_date and self.applied_on:
-            age = self.applied_on.year - self.birth_date.year - (
-                (self.applied_on.month, self.applied_on.day) < (self.birth_date.month, self.birth_date.day))
-            if age < 18:
-                # 发展党员工作细则 第五条: 年满十八岁 may apply.
-                errors["applied_on"] = [_("申请入党时应年满十八岁。")]
+        if self.birth_date and self.applied_on and not people.old_enough_to_join(self.birth_date, self.applied_on):
+            # 发展党员工作细则 第五条: 年满十八岁 may apply (the same rule as joining, ledgers.people).
+            errors["applied_on"] = [people.under_age_message(self.birth_date, self.applied_on, _("申请入党"))]
         if errors:
             raise ValidationError(errors)
 

@@ -48,8 +48,9 @@ from ledgers.importing.access import (
 )
 from ledgers.importing.engine import ImportResult, ImportRun, result_of
 from ledgers.importing.files import batch_path, import_dir, remove_file
+from ledgers.importing.people import worker_from
 from ledgers.matching import CHOICE_CLASSES, MappingError, UnknownValues
-from ledgers.models import ImportBatch, ImportStatus
+from ledgers.models import ImportBatch, ImportStatus, Worker
 from ledgers.permissions import UNMASK
 from ledgers.schemas import (
     KIND_LABELS,
@@ -332,3 +333,22 @@ __all__ = ["ImportResult", "ImportRefused", "ExportTooLarge", "MappingError", "l
            "ledger_import_annotated", "ledger_template", "ledger_export", "needs_job", "export_file_name", "result_of",
            "may_import", "may_export", "import_permissions", "export_permissions", "import_units", "default_unit",
            "batch_path", "import_dir"]
+
+
+# One person across the ledgers (issue 14 item 5; ledgers.people) --------------------------------------------------
+def person_worker_link(*, user, record) -> str:
+    """After a member's or activist's record is saved by a form (admin, API): its worker record — linked by save()
+    when the same person is already in the county's workers' ledger — is created and linked when missing, where
+    ``user`` may add that worker (as a worker import would: the permission and the scope). Returns a warning for the
+    clerk when the record stays unlinked, else "". The worker's political status follows (Worker.save)."""
+    if record.worker_id is not None or not record.id_digest:
+        return ""
+    if Worker.objects.filter(id_digest=record.id_digest).exists():
+        return _("该人员已登记在其他县（或已关联其他记录）的农民工台账中，未关联。")
+    worker = worker_from(record, None)
+    worker.prepare()
+    if user is not None and not (user.has_perm("ledgers.add_worker") and scoping.permits(user, worker)):
+        return _("农民工台账中没有该人员，您不能在其户籍地新增农民工，未建立农民工记录。")
+    worker.save()  # links the record (Worker.after_write) and follows it (Worker.before_write)
+    record.refresh_from_db(fields=["worker", "version"])
+    return ""

@@ -6,10 +6,10 @@ The tables are seeded from the ``chinesecalendar`` package (migration 0003, and 
 upgrade of the package).
 """
 
-import calendar as _calendar
 import datetime
 
 from talent.models import PublicHoliday, WorkdayAdjustment
+from zyparty.dates import add_months, add_years, age_on  # noqa: F401 — re-exported: the rules count with them
 
 HOLIDAY_NAMES = {
     "New Year's Day": "元旦",
@@ -21,24 +21,6 @@ HOLIDAY_NAMES = {
     "Mid-autumn Festival": "中秋节",
     "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
 }
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` calendar months later; a day the target month lacks falls on its last day
-    (1月31日 + 1个月 = 2月28/29日)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return datetime.date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
-
-
-def add_years(day: datetime.date, years: int) -> datetime.date:
-    return add_months(day, 12 * years)
-
-
-def age_on(birth_date: datetime.date, day: datetime.date) -> int:
-    """Full years of age on ``day`` (周岁)."""
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 class WorkCalendar:

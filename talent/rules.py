@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from ledgers.choices import Education
 from talent import choices
-from talent.calendar import add_months, add_working_days, add_years, age_on, working_days
+from talent.calendar import add_working_days, working_days
 from talent.choices import Outcome, Step
 from talent.models import TimeLimit
+from zyparty.dates import add_months, add_years, age_on
 
 # Time limits ------------------------------------------------------------------------------------------------------
 

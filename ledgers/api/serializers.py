@@ -1,3 +1,4 @@
+from django.db.models.query import QuerySet
 from rest_framework import serializers
 
 from ledgers.models import Activist, HostEnterprise, PartyMember, Worker
@@ -36,6 +37,31 @@ class PersonSerializer(ModelCleanSerializer):
         if message:
             raise serializers.ValidationError(message)
         return number
+
+
+class LinkedWorkerField(serializers.Field):
+    """The worker record of the same person (issue 14 item 5; linked by ID number, never set through the API), as its
+    id — only when the caller may see that record (zyparty.scoping), else null. One query per response: the ids of a
+    whole page are checked together."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, source="worker_id", **kwargs)
+
+    def to_representation(self, worker_id):
+        return worker_id if worker_id is not None and worker_id in self._visible() else None
+
+    def _visible(self):
+        cache = self.context.setdefault("_visible_workers", {})
+        instance = self.root.instance
+        key = id(instance)
+        if key not in cache:
+            records = instance if isinstance(instance, (list, tuple, QuerySet)) else [instance]
+            ids = {r.worker_id for r in records if getattr(r, "worker_id", None) is not None}
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            cache[key] = set(Worker.objects.restrict(user).filter(pk__in=ids).values_list("pk", flat=True)) \
+                if ids and user is not None else set()
+        return cache[key]
 
 
 class WorkerSerializer(PersonSerializer):
@@ -89,10 +115,11 @@ class MemberSerializer(PersonSerializer):
     co_manager = serializers.PrimaryKeyRelatedField(queryset=HostPlaceOrganization.objects.all(), required=False,
                                                     allow_null=True)
     town = UnitCodeField(required=False)
+    worker = LinkedWorkerField()
 
     class Meta:
         model = PartyMember
-        fields = PERSON_FIELDS + [
+        fields = PERSON_FIELDS + ["worker",
             "education", "category", "joined_on", "full_member_on", "home_organization", "activity_organization",
             "co_manager", "job_post", "home_address", "is_mobile", "destination_code", "out_since",
             "certificate_no", "certificate_issued_on", "membership_status", "lost_contact", "lost_contact_since",
@@ -112,10 +139,11 @@ class ActivistSerializer(PersonSerializer):
                                                            allow_null=True)
     co_manager = serializers.PrimaryKeyRelatedField(queryset=HostPlaceOrganization.objects.all(), required=False,
                                                     allow_null=True)
+    worker = LinkedWorkerField()
 
     class Meta:
         model = Activist
-        fields = PERSON_FIELDS + ["applied_on", "activist_on", "cultivation_contacts", "cultivating_organization",
+        fields = PERSON_FIELDS + ["worker", "applied_on", "activist_on", "cultivation_contacts", "cultivating_organization",
                                   "home_organization", "co_manager", "stage"]
         read_only_fields = ["gender", "birth_date"]
 

@@ -1,5 +1,6 @@
 from django.db.models import Count
 
+from ledgers import workflows
 from ledgers.api import serializers
 from ledgers.api.excel import ExcelExportActions, ExcelImportActions
 from ledgers.filters import ActivistFilterSet, EnterpriseFilterSet, MemberFilterSet, WorkerFilterSet
@@ -38,7 +39,24 @@ class EnterpriseViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
         return super().get_queryset().annotate(workers_count=Count("workers"))
 
 
-class MemberViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
+class LinksWorker:
+    """Members and activists: after a write, the worker record of the same person is created and linked where the
+    caller may add it (ledgers.workflows.person_worker_link; save() links an existing one)."""
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        self._link_worker(serializer.instance)
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        self._link_worker(serializer.instance)
+
+    def _link_worker(self, record):
+        workflows.person_worker_link(user=self.request.user, record=record)
+        self._saved_etag = record.etag  # linking moves the version on
+
+
+class MemberViewSet(LinksWorker, ExcelImportActions, ExcelExportActions, ScopedViewSet):
     """农民工党员台账。"""
 
     ledger_kind = "members"
@@ -50,7 +68,7 @@ class MemberViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
     ordering_fields = PERSON_ORDERING + ["joined_on", "out_since"]
 
 
-class ActivistViewSet(ExcelImportActions, ExcelExportActions, ScopedViewSet):
+class ActivistViewSet(LinksWorker, ExcelImportActions, ExcelExportActions, ScopedViewSet):
     """入党积极分子台账。"""
 
     ledger_kind = "activists"

@@ -29,6 +29,7 @@ from ledgers.importing.access import permits
 from ledgers.importing.checking import RowChecks
 from ledgers.importing.files import batch_path, remove_stored
 from ledgers.importing.organizations import OrganizationsImport
+from ledgers.importing.people import PeopleLinks
 from ledgers.importing.units import UnitsImport
 from ledgers.importing.writing import Rollback, RowWriter, Stale
 from ledgers.matching import MappingError, UnknownValues
@@ -64,6 +65,7 @@ class ImportResult:
     changed: int = 0
     unchanged: int = 0
     errors: list = field(default_factory=list)  # dicts: sheet, row, column, cell, value, message, code
+    warnings: list = field(default_factory=list)  # dicts: sheet, row, column, message, code (rows still imported)
     error_count: int = 0
     committed: bool = False
     timings: dict = field(default_factory=dict)  # phase → seconds
@@ -98,7 +100,7 @@ def result_of(batch) -> ImportResult:
                         unknown_values=list(batch.unknown_values or []), warnings=list(batch.warnings or []))
 
 
-class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
+class ImportRun(PeopleLinks, RowChecks, UnitsImport, OrganizationsImport):
     """One check or commit of a stored batch: :meth:`run` gives its :class:`ImportResult`."""
 
     def __init__(self, batch, user, *, commit, progress=None, prepare_only=False):
@@ -115,6 +117,7 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
         self.written = False
         self.write_failed = False
         self.timings = {}  # phase → seconds (bench/excel_bench.py prints them)
+        self.ctx = None
         self._clock = time.perf_counter()
         self.unknown = UnknownValues()  # coded values no option matched, by (column, distinct value)
         self.unknown_count = 0  # cells with such a value: they block the commit as errors do
@@ -239,7 +242,7 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
         changes = {"batch": batch.pk, "kind": batch.kind, "file": batch.file_name, "sha256": batch.sha256,
                    "size": batch.size, "unit": batch.unit.code if batch.unit_id else "", "rows": self.counts["rows"],
                    "created": self.counts["new"], "updated": self.counts["changed"],
-                   "unchanged": self.counts["unchanged"], "errors": self.error_count}
+                   "unchanged": self.counts["unchanged"], "errors": self.error_count, **(self.people_changes or {})}
         detail = (_("%(l)s导入：新增%(n)d条，修改%(c)d条，未变%(u)d条") % {
             "l": KIND_LABELS[batch.kind], "n": self.counts["new"], "c": self.counts["changed"],
             "u": self.counts["unchanged"]}) if result == "success" else (
@@ -348,6 +351,7 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
                 seen_records[current.pk] = row_no
             work.append((sheet, row_no, cells, cols, key, current))
         del existing, seen_records, keyed
+        self._people_check(work, ctx)  # the other ledgers' records of these people; the file's contradictions
         self.tick(0, total, _("正在校验"))
         # 4. Each row through the model's rules: in forked worker processes for large files (PERFORMANCE.md: the
         # per-row checks are the import's cost; the machines have two cores).
@@ -422,6 +426,7 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
                         raise Rollback
                     self.tick(total, total, _("正在写入数据库"))
                     writer.flush()  # the changed rows
+                    self._people_write()
                     self._lap("write")
                     self._audit()
                     self._mark_committed()
@@ -463,6 +468,7 @@ class ImportRun(RowChecks, UnitsImport, OrganizationsImport):
         try:
             with transaction.atomic():
                 writer.flush()
+                self._people_write()
                 self._lap("write")
                 self._audit()
                 self._mark_committed()

@@ -35,6 +35,11 @@ class ImportContext(CodedValues):
         self.cell_memos = {}  # column → {cell text: value}: WorkerSchema.new_rows converts each distinct text once
         self.digest = crypto.digester()  # crypto.digest under the current key, for 100,000 rows
         self._init_coded()
+        # One person across the ledgers (issue 14; ledgers.importing.people), loaded in the main process before the
+        # rows are checked: worker imports, id digest → ledgers.people.Party of every member and activist; member and
+        # activist imports, id digest → the facts of the worker record of the same person.
+        self.party = {}
+        self.people_workers = {}
 
     def preload(self):
         """Every lookup table now, so that checking rows never queries (the rows may be checked in forked worker

@@ -7,7 +7,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Q, Value, When
 
-from ledgers import choices
+from ledgers import choices, people
 from ledgers.models import Worker, six_clears
 from ledgers.schemas.base import PersonSchema, RowErrors, same_place
 from ledgers.schemas.columns import (
@@ -61,6 +61,12 @@ def left_behind_flags(text: str):
     if not text:
         return False, False, False
     return bool(_LEFT_CHILDREN.search(text)), bool(_LEFT_ELDERLY.search(text)), bool(_LEFT_SPOUSE.search(text))
+
+
+def in_party_ledgers(digests, party):
+    """The rows of people in the members' or activists' ledger (``ctx.party``): the model path applies what those
+    records say (ledgers.people), so the one-pass path leaves them to it."""
+    return [index for index, digest in enumerate(digests) if digest in party] if party else []
 
 
 class WorkerSchema(PersonSchema):
@@ -126,6 +132,12 @@ class WorkerSchema(PersonSchema):
         self.apply_common(obj, cells, ctx, errors, key, existing)
         d = obj.__dict__  # plain field attributes: what setattr would do, without the descriptor lookups
         self.set_choices(d, cells, ctx, errors)
+        # One person across the ledgers (ledgers.people): the member's or activist's record leads; the import has
+        # loaded them (ctx.party), so Worker.clean() asks nothing of the database. A contradiction is a warning
+        # (ledgers.importing.people), and the row takes the party ledgers' values.
+        standing = d["_party"] = ctx.party.get(ctx.digest(key[1]) if key[0] == "id" else (
+            existing.id_digest if existing is not None else ""), people.NONE)
+        d["political_status"], d["party_wish"] = people.followed(d["political_status"], d["party_wish"], standing)
         if "务工地" in cells:
             text = _text(cells["务工地"])
             if existing is None or not same_place(text, existing.destination_text, existing.destination_code):
@@ -270,6 +282,7 @@ class WorkerSchema(PersonSchema):
         values["name_initials"] = [initials(name) if name is not REFUSED else "" for name in names]
         values["id_number"] = numbers
         values["id_digest"] = [digest(number) for number in numbers]
+        refused.update(in_party_ledgers(values["id_digest"], ctx.party))
         values["id_masked"] = [mask_id_number(number) for number in numbers]
         facts = [id_number_facts(number) if number else (None, None) for number in numbers]
         values["gender"], values["birth_date"] = [f[0] for f in facts], [f[1] for f in facts]

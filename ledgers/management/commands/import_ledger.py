@@ -119,8 +119,6 @@ class Command(BaseCommand):
                           f"SHA-256 {batch.sha256[:12]}…）")
         self.stdout.write(f"数据行 {result.rows}：新增 {result.new}，修改 {result.changed}，未变 {result.unchanged}，"
                           f"错误 {result.error_count}")
-        for item in result.warnings:
-            self.stdout.write(self.style.WARNING(f"  提示：{item['message']}"))
         groups = result.error_groups
         for group in groups[:max_errors]:
             sheet = f"{group['sheet']} " if group["sheet"] else ""
@@ -132,9 +130,25 @@ class Command(BaseCommand):
                               f"如 --map {result.unknown_values[0]['column']}:{result.unknown_values[0]['value']}=<可选值>：")
             for line in report.unknown_lines(result.unknown_values):
                 self.stdout.write(f"  {line}")
+        self._report_warnings(result.warnings, max_errors)
         if result.committed:
             self.stdout.write(self.style.SUCCESS("已全部写入。"))
         elif dry_run and result.ok:
             self.stdout.write(self.style.SUCCESS("校验通过（--dry-run，未写入）。"))
         else:
             self.stdout.write(self.style.ERROR("有错误，未写入任何数据。"))
+
+    def _report_warnings(self, warnings, max_lines):
+        """The file's contradictions (issue 14 item 5): rows still imported; one line per cause with its rows."""
+        if not warnings:
+            return
+        groups = {}
+        for item in warnings:
+            groups.setdefault((item["sheet"], item["column"], item["message"], item["code"]), []).append(item["row"])
+        self.stdout.write(self.style.WARNING(f"提示 {len(warnings)} 处（不影响导入，请核对）："))
+        for (sheet, column, message, code), rows in list(groups.items())[:max_lines]:
+            shown = "、".join(str(r) for r in rows[:10]) + (f"等{len(rows)}行" if len(rows) > 10 else "行")
+            where = f"第{shown}" if rows[0] else "文件"
+            self.stdout.write(f"  {sheet} {where} {column}：{message} [{code}]")
+        if len(groups) > max_lines:
+            self.stdout.write(f"  ……另有 {len(groups) - max_lines} 类提示")
