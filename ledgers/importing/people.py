@@ -81,7 +81,7 @@ class PeopleLinks:
                 if value is texts:  # not seen yet (or not a text): convert, remember texts only
                     text = None if raw is None else excel.cell_text(raw)
                     try:
-                        value = KEEP if text is None else choice_cell(kind, text, field == "direction", True)
+                        value = KEEP if text is None else choice_cell(ctx, header, kind, text, field == "direction", True)
                     except excel.CellError:
                         value = KEEP  # the row checks report it
                     if raw is None or type(raw) is str:

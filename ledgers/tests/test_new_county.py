@@ -328,7 +328,11 @@ def test_the_whole_sequence_for_a_second_county_from_the_command_line(world, pen
     activist = Activist.objects.get(name="积极分子甲")
     assert activist.home_organization.name == "中共蓬安县相如镇白马村支部委员会"
     assert activist.cultivating_organization.short_names == "驻杭党支部"
-    assert counts(COUNTY) == (7, 7, 4, 1, 2, 1)
+    # 2 workers from the workers' file, and one for each of the 4 members and the activist who had none: a migrant
+    # party member or activist is a migrant worker, so the import creates and links that record (issue 14 item 5).
+    assert counts(COUNTY) == (7, 7, 4, 1, 7, 1)
+    assert Worker.objects.filter(county__code=COUNTY, party_member__isnull=False).count() + Worker.objects.filter(
+        county__code=COUNTY, activist__isnull=False).count() == 5
     assert counts("610924") == demo
 
 
