@@ -120,7 +120,7 @@ class LedgerSchema:
                 setattr(obj, field, None)
             return
         try:
-            setattr(obj, field, ctx.resolve_org(text, obj.town_id))
+            setattr(obj, field, ctx.resolve_org(text, obj.town_id, header))
         except excel.CellError as exc:
             errors.add(header, exc.code, exc.message)
 

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from ledgers.matching import format_options
+from ledgers.matching import MAPPED, format_options
 from ledgers.models import HostEnterprise
 from ledgers.schemas.coded import UNKNOWN, CodedValues
 from ledgers.schemas.orgrefs import OrganizationIndex
+from ledgers.synonyms import organization_options
 from organizations.models import Unit
 from zyparty import crypto, excel, regions
 from zyparty.validators import normalize_code
@@ -170,13 +171,29 @@ class ImportContext(CodedValues):
         self.org_index = OrganizationIndex.load(self.user, self.county)
         self._orgs = {"by_id": self.org_index.by_id}
 
-    def resolve_org(self, text, town_id=None):
+    def resolve_org(self, text, town_id=None, header=None):
         """An organization by full name or any short name, with or without 中共, among those the user may see in the
         county; a name used in several towns is taken in the row's town when known; several left is an error
-        naming them (CONTRACT.md "organizations")."""
+        naming them (CONTRACT.md "organizations"). A name that fits none is the clerk's to map once in the preview,
+        like any coded value (issue 14: "each distinct unknown word mapped at most once"): with ``header`` it is
+        grouped with the file's other unknown values, and the organization the clerk chose is taken from then on."""
         if self._orgs is None:
             self._load_orgs()
-        return self.org_index.resolve(text, town_id)
+        try:
+            return self.org_index.resolve(text, town_id)
+        except excel.CellError as exc:
+            if exc.code != "organization_unknown" or header is None or self.county is None:
+                raise
+            found = self.matcher(header, "organizations").match(text)
+            if found.how == MAPPED:
+                return self.org_index.by_id.get(int(found.code)) if found.code else None
+            raise excel.CellError(exc.message, UNKNOWN) from None
+
+    def _organizations_options(self):
+        """The organizations a clerk may map an unknown name to: those of the county in the user's scope."""
+        if self._orgs is None:
+            self._load_orgs()
+        return organization_options(sorted(self.org_index.by_id.values(), key=lambda o: o.name))
 
     # Host enterprises by credit code, and destinations by address ------------------------------------------------
     def enterprise_id(self, credit_code):

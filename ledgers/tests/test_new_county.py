@@ -294,11 +294,26 @@ def test_an_ambiguous_or_unknown_organization_is_an_error_naming_the_candidates(
     out = capsys.readouterr().out
     assert "对应多个党组织" in out
     assert "中共蓬安县相如镇东河村支部委员会 / 中共蓬安县锦屏镇东河村支部委员会" in out
-    assert "没有名为“相如镇党总支”的党组织" in out and "相近的有" in out and "中共蓬安县相如镇委员会" in out
+    # A name that fits no organization is the clerk's to map once, like any coded value: grouped, with suggestions.
+    assert "未识别的取值 1 个" in out and "组织关系所在党组织：“相如镇党总支”，第 4 行" in out
+    assert "中共蓬安县相如镇委员会" in out
     batch = ImportBatch.objects.filter(kind="members").latest("pk")
     org_errors = {(e["row"], e["code"]) for e in batch.errors if e["column"] == "组织关系所在党组织"}
-    assert org_errors == {(2, "organization_ambiguous"), (4, "organization_unknown")}  # row 3: its town's own
+    assert org_errors == {(2, "organization_ambiguous")}  # row 3: its town's own
+    assert [(u["column"], u["value"], u["rows"]) for u in batch.unknown_values] == [
+        ("组织关系所在党组织", "相如镇党总支", [4])]
     assert not PartyMember.objects.filter(county=pengan).exists()
+
+
+def test_an_unknown_organization_mapped_once_on_the_command_line(world, pengan, tmp_path):
+    assert import_orgs(tmp_path).committed
+    rows = member_rows()[:3]
+    rows[1]["组织关系所在党组织"] = rows[2]["组织关系所在党组织"] = "相如党总支"  # the clerk's own word, twice
+    path = workbook_file(tmp_path / "m.xlsx", rows, list(rows[0]))
+    call_command("import_ledger", "members", str(path), "--unit", COUNTY, "--map",
+                 "组织关系所在党组织:相如党总支=中共蓬安县相如镇委员会", stdout=quiet())
+    xiangru = PartyOrganization.objects.get(name="中共蓬安县相如镇委员会")
+    assert PartyMember.objects.filter(county=pengan, home_organization=xiangru).count() >= 2
 
 
 def test_the_whole_sequence_for_a_second_county_from_the_command_line(world, pengan, tmp_path):
