@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ledgers.importing.access import permits
-from ledgers.importing.checking import RowChecks
+from ledgers.importing.checking import Known, RowChecks
 from ledgers.importing.files import batch_path, remove_stored
 from ledgers.importing.units import UnitsImport
 from ledgers.importing.writing import Rollback, RowWriter, Stale
@@ -286,8 +286,10 @@ class ImportRun(RowChecks, UnitsImport):
             first_seen[ident] = (sheet, row_no)
             keyed.append((sheet, row_no, cells, cols, key))
         del first_seen
-        # 2. The records these keys already name, anywhere in the county database (uniqueness is global).
+        # 2. The records these keys already name, anywhere in the county database (uniqueness is global); those whose
+        # stored digest matches their row only as Known (ledgers.importing.checking).
         self._lap("keys")
+        self.ctx = ctx
         ctx.preload()
         existing = self._load_existing(keyed, ctx)
         self._lap("existing")
@@ -298,6 +300,9 @@ class ImportRun(RowChecks, UnitsImport):
             if key[0] == "pk" and current is None:
                 self.error(sheet, row_no, "记录编号", cells.get("记录编号", ""), _("记录编号对应的记录不存在，或不在您的管辖范围内。"),
                            "record_unknown", cols.get("记录编号"))
+                continue
+            if type(current) is Known:  # unchanged since the last import: nothing to check but where it lies
+                self._known_row(sheet, row_no, cells, cols, key, current, seen_records)
                 continue
             if current is not None:
                 if not permits(self.user, current):
@@ -315,7 +320,6 @@ class ImportRun(RowChecks, UnitsImport):
         self.tick(0, total, _("正在校验"))
         # 4. Each row through the model's rules: in forked worker processes for large files (PERFORMANCE.md: the
         # per-row checks are the import's cost; the machines have two cores).
-        self.ctx = ctx
         self.total_rows = total
         self.writer = RowWriter(model, self.user) if self.commit else None
         processes = worker_count(len(work))
@@ -330,6 +334,28 @@ class ImportRun(RowChecks, UnitsImport):
         self.tick(total, total, _("校验完成"))
         if self.writer is not None and self.error_count == 0 and not self.prepare_only:
             self._write(self.writer)
+
+    def _known_row(self, sheet, row_no, cells, cols, key, known, seen_records):
+        """A row naming a :class:`Known` record: the checks that do not depend on its cells (scope, unit, the same
+        record twice in the file), then counted unchanged."""
+        key_header = self.schema.key_header
+        problem = self.known_problem(known)
+        if problem == "registered_elsewhere":
+            self.error(sheet, row_no, key_header, key[2], _("该%(h)s已登记在其他乡镇（不在您的管辖范围内），不能在此导入。"
+                                                            "如需转入，请联系县级管理员。") % {"h": key_header},
+                       "registered_elsewhere", cols.get(key_header))
+            return
+        if known.pk in seen_records:
+            self.error(sheet, row_no, key_header, key[2], _("与第%(r)d行是同一条记录。") % {"r": seen_records[known.pk]},
+                       "duplicate_in_file", cols.get(key_header))
+            return
+        seen_records[known.pk] = row_no
+        if problem == "outside_unit":
+            header = self.schema.place_header
+            self.error(sheet, row_no, header, cells.get(header, ""), _("不属于本次导入的“%(u)s”。") % {
+                "u": self.batch.unit.name}, "outside_unit", cols.get(header))
+            return
+        self.counts["unchanged"] += 1
 
     def _stripes(self, work, processes):
         """This process and forked workers checking stripes of ``work`` (zyparty.pool): each stripe's findings come
