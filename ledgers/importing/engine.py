@@ -245,13 +245,17 @@ class ImportRun(RowChecks, UnitsImport):
             headers = [h for h, _p in present]
             contiguous = [p for _h, p in present] == list(range(len(present)))  # a template: zip does it in C
             sheet = table.sheet
-            for row_no, values in table.rows:
+            data, table.rows = table.rows, None  # each row's list freed as its cells are made (bounded memory)
+            data.reverse()
+            while data:
+                row_no, values = data.pop()
                 if len(values) >= full:
                     cells = dict(zip(headers, values)) if contiguous else {h: values[p] for h, p in present}
                 else:
                     width = len(values)
                     cells = {h: (values[p] if p < width else "") for h, p in present}
                 rows.append((sheet, row_no, cells, cols))
+            del data
         if not rows and not self.error_count:
             self.file_error(_("文件中没有数据行：表头下面是空的。"), "empty")
         self.counts["rows"] = len(rows)
@@ -285,7 +289,7 @@ class ImportRun(RowChecks, UnitsImport):
                 continue
             first_seen[ident] = (sheet, row_no)
             keyed.append((sheet, row_no, cells, cols, key))
-        del first_seen
+        del first_seen, rows
         # 2. The records these keys already name, anywhere in the county database (uniqueness is global); those whose
         # stored digest matches their row only as Known (ledgers.importing.checking).
         self._lap("keys")
