@@ -83,6 +83,12 @@ class PersonRecord(LedgerPlace, TrackedModel):
     village = unit_key(_("户籍村（社区）"), level="village", null=True, editable=True, db_index=False,
                        db_constraint=False)
     remarks = models.TextField(_("备注"), blank=True)
+    # Keyed hash (zyparty.crypto.digest) of the ledger row an import last wrote into this record, bound to the
+    # version it wrote (ledgers.importing.checking.row_digest): a re-import whose row hashes the same under the
+    # record's current version leaves it unchanged without loading or decrypting it (issue 14 item 7). save()
+    # clears it (and bumps the version), so a record edited since is compared in full. No index: it is read with the
+    # records the file names, by their keys.
+    import_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     # Who created / last changed the row: TrackedModel's fields without their indexes (nothing lists a ledger by its
     # editor; users are deactivated, never deleted). The audit trail is the record of who changed what.
     created_by = models.ForeignKey(
@@ -100,7 +106,7 @@ class PersonRecord(LedgerPlace, TrackedModel):
     scope_paths = {"county": "county", "town": "town", "village": "village"}
     # Left out of the audit trail (zyparty.signals): companions derived from the name, ID number and phone, which
     # the trail shows themselves (masked); a keyed hash there would be a lookup key for the clear value.
-    audit_exclude = ("name_initials", "id_digest", "id_masked", "phone_digest", "phone_masked")
+    audit_exclude = ("name_initials", "id_digest", "id_masked", "phone_digest", "phone_masked", "import_digest")
 
     class Meta:
         abstract = True
@@ -155,6 +161,9 @@ class PersonRecord(LedgerPlace, TrackedModel):
         self.prepare()
         adding = self._state.adding
         self.before_write(kwargs)
+        self.import_digest = ""  # edited outside an import: the next re-import compares this record in full
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"import_digest"}
         super().save(*args, **kwargs)
         self.after_write(adding, kwargs.get("update_fields"))
 
@@ -402,6 +411,9 @@ class HostEnterprise(LedgerPlace, TrackedModel):
 
     def save(self, *args, **kwargs):
         self.prepare()
+        self.import_digest = ""  # edited outside an import: the next re-import compares this record in full
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"import_digest"}
         super().save(*args, **kwargs)
 
     @property
@@ -717,5 +729,8 @@ class ValueSynonym(TrackedModel):
 
     def save(self, *args, **kwargs):
         self.prepare()
+        self.import_digest = ""  # edited outside an import: the next re-import compares this record in full
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"import_digest"}
         super().save(*args, **kwargs)
 

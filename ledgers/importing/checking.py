@@ -12,12 +12,39 @@ from ledgers.importing.access import permits, within_unit
 from ledgers.matching import UnknownValues
 from ledgers.schemas import RowErrors
 from ledgers.schemas.coded import UNKNOWN
+from ledgers.schemas.columnwise import scope_attnames
 from zyparty import excel
 from zyparty.validators import id_number_facts, validate_id_number
 
 PROGRESS_EVERY = 5_000
 NEW_ROWS_STEP = 1_000  # new rows made column by column at a time (WorkerSchema.new_rows)
 AUDIT_COLUMNS = {"id", "created_at", "updated_at", "created_by_id", "updated_by_id", "version"}
+NOT_COMPARED = AUDIT_COLUMNS | {"import_digest"}  # what the file says of a record, not what the record holds
+_ABSENT = "\x02"  # the sheet has no such column
+
+
+def row_digest(digest, kind, headers, cells, version, extra=""):
+    """The keyed hash an import stores with a record it writes (``import_digest``): the row's cells as read — every
+    header of the schema in order, a column the sheet lacks marked as such, a masked cell as its mask — with the
+    ledger, the version the write gives the record and ``extra`` (what the schema resolves from the database beyond
+    the cells, e.g. the host enterprise of a credit code). The import's rules are functions of the cells and the
+    record, and both the absent columns and the masked cells mean "keep the stored value", so a row hashing to the
+    stored digest under the record's current version would leave the record as it is (issue 14 item 7)."""
+    parts = [kind, str(version), extra]
+    for header in headers:
+        value = cells.get(header, _ABSENT)
+        parts.append(value if type(value) is str else f"\x01{type(value).__name__}:{value!r}")
+    return digest("\x1f".join(parts))
+
+
+class Known:
+    """A record a row names whose stored digest matches the row: unchanged, known by its id, version and place (the
+    foreign keys the scope and the import's unit are judged by), never loaded or decrypted."""
+
+    __slots__ = ("pk", "version", "place")
+
+    def __init__(self, pk, version, place):
+        self.pk, self.version, self.place = pk, version, place
 
 
 def new_instance_factory(model):
@@ -48,7 +75,7 @@ class ModelPath:
         self.new_instance = new_instance_factory(model)
         self.person = hasattr(model, "id_digest")
         self.prepare = hasattr(model, "prepare")  # the ledgers' stored companions; service records derive in clean()
-        self.compare = [f.attname for f in model._meta.concrete_fields if f.attname not in AUDIT_COLUMNS]
+        self.compare = [f.attname for f in model._meta.concrete_fields if f.attname not in NOT_COMPARED]
 
 
 class RowChecks:
@@ -103,6 +130,10 @@ class RowChecks:
             fresh = [entry for entry in part if entry[5] is None] if new_rows is not None else None
             if fresh:
                 found = new_rows(fresh, ctx, admit)
+                if writer is not None and self.digesting:
+                    digest = self.row_digest
+                    found.values["import_digest"] = [digest(entry[2], 1) if ok else ""
+                                                     for entry, ok in zip(fresh, found.taken)]
                 taken = iter(found.taken)
                 made = writer.rows_of(found) if writer is not None else None
             for index, entry in enumerate(part, start + 1):
@@ -151,10 +182,12 @@ class RowChecks:
         if before is None:
             counts["new"] += 1
             if writer is not None:
+                self._stamp(obj, cells, 1)
                 writer.add_new(obj)
         elif any(obj.__dict__.get(a) != before[a] for a in compare):
             counts["changed"] += 1
             if writer is not None:
+                self._stamp(obj, cells, current.version + 1)
                 writer.add_changed(obj, current.version)
         else:
             counts["unchanged"] += 1
@@ -176,9 +209,30 @@ class RowChecks:
             order = self._sheet_order = {item["sheet"]: index for index, item in enumerate(self.sheets)}
         return order.get(sheet, 0)
 
+    # Existing records --------------------------------------------------------------------------------------------
+    @property
+    def digesting(self):
+        """Whether the ledger's records keep the digest of the row last imported into them (person ledgers)."""
+        return hasattr(self.schema.model, "import_digest")
+
+    def row_digest(self, cells, version):
+        schema = self.schema
+        headers = self.__dict__.get("_digest_headers")
+        if headers is None:
+            headers = self._digest_headers = [c.header for c in schema.columns]
+        return row_digest(self.ctx.digest, schema.kind, headers, cells, version, schema.digest_extra(cells, self.ctx))
+
+    def _stamp(self, obj, cells, version):
+        """The digest of the row being written, under the version the write gives the record."""
+        if self.digesting:
+            obj.import_digest = self.row_digest(cells, version)
+
     def _load_existing(self, keyed, ctx):
         """The records the rows name, by natural key (or 记录编号), anywhere in the database: uniqueness is global.
-        Their units come from the import's own lookup tables rather than a join (four instances a row otherwise)."""
+        A person ledger reads first only each record's id, version, place and import digest; a record whose digest
+        matches its row is a :class:`Known` (unchanged: neither loaded nor decrypted), and only the others are loaded
+        whole, to be compared field by field. Their units come from the import's own lookup tables rather than a join
+        (four instances a row otherwise)."""
         model = self.schema.model
         custom = getattr(self.schema, "load_existing", None)
         if custom is not None:  # service records (ledgers.schemas.records): keys of their own, looked up by the schema
@@ -189,29 +243,73 @@ class RowChecks:
             for *_rest, key in keyed:
                 if key[0] == "id":
                     digests[ctx.digest(key[1])] = key[1]
-            for obj in fetch(model.objects.all(), "id_digest", list(digests)):
-                by_key[("id", digests[obj.id_digest])] = obj
+            pks = [key[1] for *_rest, key in keyed if key[0] == "pk"]
+            by_key = self._load_people(keyed, digests, pks)
         else:
             codes = [key[1] for *_rest, key in keyed if key[0] == "code"]
             for obj in fetch(model.objects.all(), "credit_code", codes):
                 by_key[("code", obj.credit_code)] = obj
-        pks = [key[1] for *_rest, key in keyed if key[0] == "pk"]
-        for obj in fetch(model.objects.all(), "pk", pks):
-            by_key[("pk", obj.pk)] = obj
+            pks = [key[1] for *_rest, key in keyed if key[0] == "pk"]
+            for obj in fetch(model.objects.all(), "pk", pks):
+                by_key[("pk", obj.pk)] = obj
+        self._cache_units([obj for obj in by_key.values() if not isinstance(obj, Known)], ctx)
+        return by_key
+
+    def _load_people(self, keyed, digests, pks):
+        model = self.schema.model
+        digesting = self.digesting
+        place_names = list(dict.fromkeys(["county_id", "town_id", "village_id", *scope_attnames(model)]))
+        columns = ["pk", "id_digest", "version", "import_digest" if digesting else "version", *place_names]
+        brief = {}  # key → (pk, id_digest, version, import_digest, *place)
+        for row in fetch(model.objects.values_list(*columns), "id_digest", list(digests)):
+            brief[("id", digests[row[1]])] = row
+        for row in fetch(model.objects.values_list(*columns), "pk", pks):
+            brief[("pk", row[0])] = row
+        by_key, whole = {}, {}  # whole: pk → the keys naming a record to load
+        for *_rest, cells, _cols, key in keyed:
+            ident = key[:2]
+            row = brief.get(ident)
+            if row is None:
+                continue
+            if digesting and row[3] and row[3] == self.row_digest(cells, row[2]):
+                by_key[ident] = Known(row[0], row[2], row[4:])
+            else:
+                whole.setdefault(row[0], []).append(ident)
+        del brief
+        for obj in fetch(model.objects.all(), "pk", list(whole)):
+            for ident in whole[obj.pk]:
+                by_key[ident] = obj
+        self._place_names = place_names
+        return by_key
+
+    def known_problem(self, known):
+        """None when a :class:`Known` record lies in the user's scope and in the import's unit, else the error code:
+        judged once per distinct place, as the model path judges the record itself."""
+        memo = self.__dict__.setdefault("_known_places", {})
+        verdict = memo.get(known.place, 0)
+        if verdict == 0:
+            probe = self.schema.model()
+            probe.__dict__.update(zip(self._place_names, known.place))
+            probe.pk = known.pk
+            verdict = memo[known.place] = ("registered_elsewhere" if not permits(self.user, probe)
+                                           else "outside_unit" if not within_unit(self.batch.unit, probe) else None)
+        return verdict
+
+    def _cache_units(self, objs, ctx):
+        model = self.schema.model
         units = ctx.units()["by_id"] if ctx.county is not None else {}
         relations = [f.name for f in model._meta.concrete_fields if f.is_relation and f.name in ("town", "village",
                                                                                                  "county")]
-        for obj in by_key.values():
+        for obj in objs:
             cache = obj._state.fields_cache
             for name in relations:
                 unit = units.get(obj.__dict__[f"{name}_id"])
                 if unit is not None:
                     cache[name] = unit
-        missing = [obj for obj in by_key.values() if any(
+        missing = [obj for obj in objs if any(
             obj.__dict__[f"{name}_id"] is not None and name not in obj._state.fields_cache for name in relations)]
         if missing:  # records outside the import's county (their rows become scope errors): load their units
             prefetch_related_objects(missing, *relations)
-        return by_key
 
 
 def _person_and_place(schema, obj, key, errors, person):

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from ledgers.importing import report
 from ledgers.importing.access import permits
-from ledgers.importing.checking import RowChecks
+from ledgers.importing.checking import Known, RowChecks
 from ledgers.importing.files import batch_path, remove_stored
 from ledgers.importing.organizations import OrganizationsImport
 from ledgers.importing.people import PeopleLinks
@@ -282,13 +282,17 @@ class ImportRun(PeopleLinks, RowChecks, UnitsImport, OrganizationsImport):
             headers = [h for h, _p in present]
             contiguous = [p for _h, p in present] == list(range(len(present)))  # a template: zip does it in C
             sheet = table.sheet
-            for row_no, values in table.rows:
+            data, table.rows = table.rows, None  # each row's list freed as its cells are made (bounded memory)
+            data.reverse()
+            while data:
+                row_no, values = data.pop()
                 if len(values) >= full:
                     cells = dict(zip(headers, values)) if contiguous else {h: values[p] for h, p in present}
                 else:
                     width = len(values)
                     cells = {h: (values[p] if p < width else "") for h, p in present}
                 rows.append((sheet, row_no, cells, cols))
+            del data
         if not rows and not self.error_count:
             self.file_error(_("文件中没有数据行：表头下面是空的。"), "empty")
         self.counts["rows"] = len(rows)
@@ -324,9 +328,11 @@ class ImportRun(PeopleLinks, RowChecks, UnitsImport, OrganizationsImport):
                 continue
             first_seen[ident] = (sheet, row_no)
             keyed.append((sheet, row_no, cells, cols, key))
-        del first_seen
-        # 2. The records these keys already name, anywhere in the county database (uniqueness is global).
+        del first_seen, rows
+        # 2. The records these keys already name, anywhere in the county database (uniqueness is global); those whose
+        # stored digest matches their row only as Known (ledgers.importing.checking).
         self._lap("keys")
+        self.ctx = ctx
         ctx.preload()
         existing = self._load_existing(keyed, ctx)
         self._lap("existing")
@@ -337,6 +343,9 @@ class ImportRun(PeopleLinks, RowChecks, UnitsImport, OrganizationsImport):
             if key[0] == "pk" and current is None:
                 self.error(sheet, row_no, "记录编号", cells.get("记录编号", ""), _("记录编号对应的记录不存在，或不在您的管辖范围内。"),
                            "record_unknown", cols.get("记录编号"))
+                continue
+            if type(current) is Known:  # unchanged since the last import: nothing to check but where it lies
+                self._known_row(sheet, row_no, cells, cols, key, current, seen_records)
                 continue
             if current is not None:
                 if not permits(self.user, current):
@@ -355,7 +364,6 @@ class ImportRun(PeopleLinks, RowChecks, UnitsImport, OrganizationsImport):
         self.tick(0, total, _("正在校验"))
         # 4. Each row through the model's rules: in forked worker processes for large files (PERFORMANCE.md: the
         # per-row checks are the import's cost; the machines have two cores).
-        self.ctx = ctx
         self.total_rows = total
         make_writer = getattr(schema, "writer", None)  # service records write their parents first (schemas.records)
         self.writer = None if not self.commit else make_writer(self.user, ctx) if make_writer else RowWriter(
@@ -384,6 +392,28 @@ class ImportRun(PeopleLinks, RowChecks, UnitsImport, OrganizationsImport):
                 self.file_error(_("取值映射有误：%(m)s") % {"m": message}, "mapping")
             return False
         return True
+
+    def _known_row(self, sheet, row_no, cells, cols, key, known, seen_records):
+        """A row naming a :class:`Known` record: the checks that do not depend on its cells (scope, unit, the same
+        record twice in the file), then counted unchanged."""
+        key_header = self.schema.key_header
+        problem = self.known_problem(known)
+        if problem == "registered_elsewhere":
+            self.error(sheet, row_no, key_header, key[2], _("该%(h)s已登记在其他乡镇（不在您的管辖范围内），不能在此导入。"
+                                                            "如需转入，请联系县级管理员。") % {"h": key_header},
+                       "registered_elsewhere", cols.get(key_header))
+            return
+        if known.pk in seen_records:
+            self.error(sheet, row_no, key_header, key[2], _("与第%(r)d行是同一条记录。") % {"r": seen_records[known.pk]},
+                       "duplicate_in_file", cols.get(key_header))
+            return
+        seen_records[known.pk] = row_no
+        if problem == "outside_unit":
+            header = self.schema.place_header
+            self.error(sheet, row_no, header, cells.get(header, ""), _("不属于本次导入的“%(u)s”。") % {
+                "u": self.batch.unit.name}, "outside_unit", cols.get(header))
+            return
+        self.counts["unchanged"] += 1
 
     def _stripes(self, work, processes):
         """This process and forked workers checking stripes of ``work`` (zyparty.pool): each stripe's findings come

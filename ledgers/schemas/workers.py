@@ -172,6 +172,22 @@ class WorkerSchema(PersonSchema):
                 d["left_behind_children"], d["left_behind_elderly"], d["left_behind_spouse"] = left_behind_flags(text)
         self.set_date(obj, "left_on", "外出时间", cells, errors)
 
+    def digest_extra(self, cells, ctx) -> str:
+        """The host enterprise the credit code names now (registered after the last import, it links the worker)."""
+        raw = cells.get("统一社会信用代码")
+        if raw is None or raw == "":
+            return ""
+        memo = ctx.cell_memos.setdefault("digest_enterprise", {})
+        found = memo.get(raw) if type(raw) is str else None
+        if found is None:
+            try:
+                found = str(ctx.enterprise_id(normalize_code(excel.cell_code(raw))) or "")
+            except excel.CellError:
+                found = "!"
+            if type(raw) is str:
+                memo[raw] = found
+        return found
+
     def new_rows(self, entries, ctx, admit):  # noqa: C901 — one column pass (hot path); its steps are small closures
         """New rows in one pass, column by column: for ``entries`` (the import's ``(sheet, row, cells, cols, key,
         None)``), which rows are clean and the values :meth:`apply`, ``Worker.clean()`` and ``Worker.prepare()`` would
