@@ -170,6 +170,9 @@ class PeopleLinks:
         kind = self.schema.kind
         if kind not in ("workers", "members", "activists") or self.ctx is None:
             return
+        if not (self.counts["new"] or self.counts["changed"]):  # nothing written: nothing new to link or follow
+            self.people_changes = {"workers_created": 0, "workers_linked": 0, "workers_followed": 0}
+            return
         county = self.ctx.county
         created = self._create_workers() if kind != "workers" else 0
         linked = 0
