@@ -1,4 +1,5 @@
 from django.db.models.query import QuerySet
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ledgers.models import Activist, HostEnterprise, PartyMember, Worker
@@ -39,6 +40,7 @@ class PersonSerializer(ModelCleanSerializer):
         return number
 
 
+@extend_schema_field({"type": "integer", "nullable": True, "readOnly": True})
 class LinkedWorkerField(serializers.Field):
     """The worker record of the same person (issue 14 item 5; linked by ID number, never set through the API), as its
     id — only when the caller may see that record (zyparty.scoping), else null. One query per response: the ids of a
