@@ -106,7 +106,11 @@ def cell_flag(value):
     raise excel.CellError(_("请填“是”或“否”。"), "choice")
 
 
+NO_PERSON = object()  # the 身份证号 cell is empty (RecordSchema.person_cell)
+
+
 # The schema -------------------------------------------------------------------------------------------------------
+
 class RecordSchema(LedgerSchema):
     """A service record's sheet: natural key, the records it names, people by ID number."""
 
@@ -240,30 +244,39 @@ class RecordSchema(LedgerSchema):
                 "v": mask_id_number(number)}, "person_unknown")
         return worker, member
 
-    def set_person(self, obj, cells, ctx, errors, current, required=True):
-        """worker / member from the 身份证号 cell; a masked number (an export) leaves the record's person as is."""
+    def person_cell(self, cells, ctx, errors, current):
+        """``(worker, member)`` the 身份证号 cell names; :data:`NO_PERSON` for an empty cell; None when the record's
+        person stays as it is (no such column, the masked number of an exported record) or the cell is wrong (its
+        error added)."""
         if "身份证号" not in cells:
-            return
+            return None
         try:
             text = excel.cell_code(cells["身份证号"])
         except excel.CellError as exc:
             errors.add("身份证号", exc.code, exc.message)
-            return
+            return None
         if not text:
-            if required:
-                errors.add("身份证号", "required", _("请填写身份证号。"))
-            return
+            return NO_PERSON
         if is_masked(text):
             if current is None:
                 errors.add("身份证号", "masked_without_record", _("身份证号为脱敏显示，请填写完整的身份证号。"))
-            return
+            return None
         try:
-            worker, member = self.person_of(text, ctx)
+            return self.person_of(text, ctx)
         except excel.CellError as exc:
             errors.add("身份证号", exc.code, exc.message)
+            return None
+
+    def set_person(self, obj, cells, ctx, errors, current, required=True):
+        """worker / member from the 身份证号 cell; a masked number (an export) leaves the record's person as is."""
+        found = self.person_cell(cells, ctx, errors, current)
+        if found is NO_PERSON:
+            if required:
+                errors.add("身份证号", "required", _("请填写身份证号。"))
             return
-        set_fk(obj, "worker", worker)
-        set_fk(obj, "member", member)
+        if found is not None:
+            set_fk(obj, "worker", found[0])
+            set_fk(obj, "member", found[1])
 
     # Cells ---------------------------------------------------------------------------------------------------------
     def set_text(self, obj, field, header, cells, errors, required=False):

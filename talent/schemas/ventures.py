@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from ledgers.schemas.columns import Column
 from ledgers.schemas.context import set_fk
-from ledgers.schemas.records import RECORD_ID, RecordSchema, cell_flag
+from ledgers.schemas.records import NO_PERSON, RECORD_ID, RecordSchema, cell_flag
 from talent import choices
 from talent.models import ReturneeVenture, Talent
 from zyparty import excel
@@ -115,25 +115,13 @@ class VentureSchema(RecordSchema):
         self.set_text(obj, "notes", "备注", cells, errors)
 
     def set_founder(self, obj, cells, ctx, errors, existing):
-        if "身份证号" not in cells:
-            return
-        try:
-            text = excel.cell_code(cells["身份证号"])
-        except excel.CellError as exc:
-            errors.add("身份证号", exc.code, exc.message)
-            return
-        if not text:
+        found = self.person_cell(cells, ctx, errors, existing)
+        if found is NO_PERSON:
             obj.founder_id = None
             return
-        if "*" in text:  # masked in an export: the founder stays
-            if existing is None:
-                errors.add("身份证号", "masked_without_record", _("身份证号为脱敏显示，请填写完整的身份证号。"))
+        if found is None:
             return
-        try:
-            worker, member = self.person_of(text, ctx)
-        except excel.CellError as exc:
-            errors.add("身份证号", exc.code, exc.message)
-            return
+        worker, member = found
         talents = ctx.records["talents"]
         talent = (talents.get(("member", member.pk)) if member is not None else None) or (
             talents.get(("worker", worker.pk)) if worker is not None else None)
